@@ -1,0 +1,37 @@
+/** The logging seam: one logger per module file, levels as users name them, tail and follow for the UIs. */
+import type { LogFile, LogLine, LogLevelName } from '../../../shared/domain/logs';
+import type { Disposable } from '../core/lifecycle';
+
+export type LogLevel = 'debug' | 'info' | 'warning' | 'error' | 'critical';
+
+export interface LogFn {
+  (msg: string): void;
+  (obj: Record<string, unknown>, msg?: string): void;
+}
+
+export interface ModuleLogger {
+  debug: LogFn;
+  info: LogFn;
+  warning: LogFn;
+  error: LogFn;
+  critical: LogFn;
+  child(bindings: Record<string, unknown>): ModuleLogger;
+}
+
+export interface Logging extends Disposable {
+  /** General log (whatsapp.log); module loggers also write here. */
+  readonly whatsapp: ModuleLogger;
+  /** ngrok_manager.log */
+  readonly ngrok: ModuleLogger;
+  /** webhook_config.log */
+  readonly webhook: ModuleLogger;
+  setLevel(level: LogLevel): void;
+  /** Last `lines` lines of a file, parsed; cost independent of file size. */
+  tail(file: LogFile, lines: number): Promise<LogLine[]>;
+  /** Calls back with new lines (batched) as they are written; survives rotation. */
+  follow(file: LogFile, onLines: (lines: LogLine[]) => void): Disposable;
+  /** Flushes pending writes (tests, shutdown). */
+  flush(): Promise<void>;
+}
+
+export type { LogFile, LogLine, LogLevelName };

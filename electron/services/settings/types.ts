@@ -1,0 +1,27 @@
+/** The settings service seam: effective settings (file + secrets + environment), validated updates, change events. */
+import type { SettingsView } from '../../../shared/domain/settings';
+import type { SecretKey, Settings, SettingKey, SettingsPatch } from '../../../shared/settings-schema';
+import type { Disposable, Listener } from '../core/lifecycle';
+
+export interface SettingsChange {
+  settings: Settings;
+  changedKeys: SettingKey[];
+}
+
+export interface SettingsService extends Disposable {
+  /** Effective settings, secrets included (for services only, never for UIs). */
+  get(): Settings;
+  /**
+   * Validates and saves a patch of dotted keys. Throws KreoError SETTINGS_INVALID (details: key, expected, example),
+   * SETTINGS_UNKNOWN_KEY or SETTINGS_READ_ONLY. `system: true` lets the app write read-only keys.
+   */
+  update(patch: SettingsPatch, opts?: { system?: boolean }): Promise<Settings>;
+  /** What UIs see: secrets masked. */
+  view(): SettingsView;
+  readonly secretsBackend: 'keychain' | 'file';
+  /** Current secret values (non-empty), for log redaction. */
+  secretValues(): string[];
+  onDidChange(listener: Listener<SettingsChange>): Disposable;
+}
+
+export type { SecretKey };

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// The README's test command: typecheck, lint, unit/integration tests (vitest) and end-to-end tests (Playwright).
+// Each runner writes a JSON report under reports/; the last line printed is "N passed, N failed, N skipped".
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+
+const reports = 'reports';
+rmSync(reports, { recursive: true, force: true });
+mkdirSync(reports, { recursive: true });
+const only = process.argv[2]; // optional: "unit" or "e2e" or "static"
+
+const tally = { passed: 0, failed: 0, skipped: 0 };
+
+function run(label, cmd, args, env = {}) {
+  console.log(`\n▶ ${label}: ${cmd} ${args.join(' ')}`);
+  const res = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+  return res.status === 0;
+}
+
+function check(label, ok) {
+  if (ok) tally.passed += 1;
+  else {
+    tally.failed += 1;
+    console.log(`✗ ${label} failed`);
+  }
+}
+
+if (!only || only === 'static') {
+  check('typecheck', run('typecheck', 'npm', ['run', '--silent', 'typecheck']));
+  check('lint', run('lint', 'npx', ['eslint', '.', '--max-warnings=0']));
+}
+
+if (!only || only === 'unit') {
+  const out = `${reports}/vitest.json`;
+  const ok = run('unit and integration tests', 'npx', [
+    'vitest',
+    'run',
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${out}`,
+  ]);
+  if (existsSync(out)) {
+    const r = JSON.parse(readFileSync(out, 'utf8'));
+    tally.passed += r.numPassedTests ?? 0;
+    tally.failed += r.numFailedTests ?? 0;
+    tally.skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+    // Suites that failed to load count as failures too.
+    const brokenSuites = (r.testResults ?? []).filter(
+      (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
+    );
+    tally.failed += brokenSuites.length;
+  } else if (!ok) tally.failed += 1;
+}
+
+if ((!only || only === 'e2e') && existsSync('playwright.config.ts')) {
+  const out = `${reports}/playwright.json`;
+  const ok = run('end-to-end tests', 'npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+  if (existsSync(out)) {
+    const s = JSON.parse(readFileSync(out, 'utf8')).stats ?? {};
+    tally.passed += (s.expected ?? 0) + (s.flaky ?? 0);
+    tally.failed += s.unexpected ?? 0;
+    tally.skipped += s.skipped ?? 0;
+  } else if (!ok) tally.failed += 1;
+}
+
+console.log(`\n${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
+process.exit(tally.failed === 0 ? 0 : 1);
