@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   SETTINGS_READ_ONLY: 'This setting is written by the app only.',
   SETTINGS_UNKNOWN_KEY: 'There is no such setting.',
   SECRETS_UNAVAILABLE: 'The secret store could not be used.',
+  SETTINGS_WRITE_FAILED: 'The settings could not be saved.',
   // tunnel
   TUNNEL_BUSY: 'The tunnel is already starting or stopping.',
   TUNNEL_NOT_RUNNING: 'The tunnel is not running.',
