@@ -52,6 +52,8 @@ export const ERROR_CODES = {
   META_API_ERROR: 'The Graph API answered with an error.',
   META_UNREACHABLE: 'The Graph API could not be reached.',
   META_RATE_LIMITED: 'Meta is throttling requests.',
+  META_AUTH_FAILED: 'Meta refused the access token.',
+  META_PERMISSION_DENIED: 'The token lacks a permission this call needs.',
   REGISTER_PREFLIGHT_FAILED: 'The public URL did not answer like Meta expects.',
   REGISTER_FAILED: 'Meta did not accept the callback URL.',
   SEND_QUEUE_FULL: 'The outbound queue is full.',
