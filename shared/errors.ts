@@ -47,6 +47,12 @@ export const ERROR_CODES = {
   EVENT_NOT_FOUND: 'No stored event has that id.',
   FORWARD_NOT_CONFIGURED: 'No forward URL is configured.',
   FORWARD_FAILED: 'Forwarding the event failed.',
+  WEBHOOK_VERIFY_FAILED: 'The verification handshake did not match.',
+  WEBHOOK_SIGNATURE_MISSING: 'The request carried no X-Hub-Signature-256 header.',
+  WEBHOOK_SIGNATURE_INVALID: 'The X-Hub-Signature-256 header does not match the body.',
+  WEBHOOK_PAYLOAD_TOO_LARGE: 'The request body is larger than the listener accepts.',
+  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: 'The request body is not JSON.',
+  WEBHOOK_MALFORMED_JSON: 'The request body is not valid JSON.',
   // meta
   META_NOT_CONFIGURED: 'Meta credentials are missing.',
   META_API_ERROR: 'The Graph API answered with an error.',
