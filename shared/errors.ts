@@ -42,6 +42,7 @@ export const ERROR_CODES = {
   TUNNEL_TLS: 'The TLS handshake with the ngrok server failed.',
   TUNNEL_FAILED: 'ngrok reported an error.',
   TUNNEL_TEST_FAILED: 'The round trip through the tunnel failed.',
+  TUNNEL_CANCELLED: 'The tunnel start was cancelled by a stop request.',
   // webhook listener / store
   STORE_UNAVAILABLE: 'The event store could not write.',
   EVENT_NOT_FOUND: 'No stored event has that id.',

@@ -6,6 +6,19 @@ export const tunnelStateSchema = z.enum(['stopped', 'starting', 'online', 'stopp
 export type TunnelState = z.infer<typeof tunnelStateSchema>;
 
 const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+
+/**
+ * ngrok's default base domain for free static domains. The SDK ignores `subdomain`, so a bare label is requested
+ * as the full domain `<label>.ngrok-free.app` (accounts created later may own `*.ngrok-free.dev`: pass that in full).
+ */
+export const NGROK_DEFAULT_BASE_DOMAIN = 'ngrok-free.app';
+
+/** A bare label becomes `<label>.ngrok-free.app`; a full domain is kept (lower-cased); '' means none. */
+export function requestedDomain(nameOrDomain: string | undefined | null): string | null {
+  const v = (nameOrDomain ?? '').trim().toLowerCase().replace(/\.$/, '');
+  if (!v) return null;
+  return v.includes('.') ? v : `${v}.${NGROK_DEFAULT_BASE_DOMAIN}`;
+}
 const domain =
   /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/i;
 
@@ -28,6 +41,9 @@ export const tunnelStartOptionsSchema = z
   .strict()
   .refine((o) => !(o.domain && o.subdomain), { message: 'give --domain or --subdomain, not both' });
 export type TunnelStartOptions = z.infer<typeof tunnelStartOptionsSchema>;
+
+/** How many connection changes a status keeps (the most recent ones). */
+export const MAX_CONNECTION_CHANGES = 50;
 
 export const connectionChangeSchema = z.object({
   at: z.string(),
