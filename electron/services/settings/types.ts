@@ -19,6 +19,10 @@ export interface SettingsService extends Disposable {
   /** What UIs see: secrets masked. */
   view(): SettingsView;
   readonly secretsBackend: 'keychain' | 'file';
+  /** Why secrets are in the file rather than the keychain (e.g. the keychain's error); '' when in the keychain. */
+  readonly secretsBackendReason: string;
+  /** Replaces meta.verifyToken with a new random one (also done automatically whenever it is empty). */
+  generateVerifyToken(): Promise<Settings>;
   /** Current secret values (non-empty), for log redaction. */
   secretValues(): string[];
   onDidChange(listener: Listener<SettingsChange>): Disposable;

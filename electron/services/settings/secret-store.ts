@@ -1,0 +1,151 @@
+/**
+ * Where the four secrets live: the OS keychain when it works, otherwise the 0600 secrets file. Decides once at
+ * start (probing the keychain with a real write), migrates file secrets into a keychain that became available, and
+ * falls back to the file if the keychain starts failing later. Never puts a secret value in a warning.
+ */
+import { KreoError } from '../../../shared/errors';
+import { SECRET_KEYS, fieldInfo, leafSchema, type SecretKey } from '../../../shared/settings-schema';
+import { probeKeychain, type SecretStoreBackend } from './keychain';
+import { readSecretsFile, writeSecretsFile } from './secrets-file';
+
+export type SecretsBackendName = 'keychain' | 'file';
+export type SecretMap = Partial<Record<SecretKey, string>>;
+
+export interface SecretStore {
+  readonly backend: SecretsBackendName;
+  /** Why the keychain is not used (empty when it is). */
+  readonly keychainProblem: string;
+  /** The stored secrets that passed validation. */
+  all(): SecretMap;
+  /** Applies changes; '' removes a secret. Throws KreoError SECRETS_UNAVAILABLE when nothing can store them. */
+  write(changes: SecretMap): void;
+}
+
+export interface SecretStoreOptions {
+  secretsFile: string;
+  /** Distinguishes homes in the shared OS keychain (tests and KREO_HOME must not clobber the real one). */
+  homeRoot: string;
+  keychain: SecretStoreBackend | null;
+  warn: (msg: string) => void;
+}
+
+export function keychainAccount(key: SecretKey, homeRoot: string): string {
+  return `${key}@${homeRoot}`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function openSecretStore(opts: SecretStoreOptions): SecretStore {
+  const { secretsFile, homeRoot, warn } = opts;
+  let values: SecretMap = {};
+  let fileSecrets: Record<string, string> = {};
+  try {
+    const read = readSecretsFile(secretsFile);
+    fileSecrets = read.secrets;
+    if (read.modeFixed) warn(`${secretsFile} was readable by others; its mode is now 0600.`);
+    if (read.corruptBackup)
+      warn(
+        `${secretsFile} could not be read and was moved to ${read.corruptBackup}; enter the secrets again (kreo config set).`,
+      );
+  } catch (err) {
+    warn(`${secretsFile} could not be read (${message(err)}); starting without stored secrets.`);
+  }
+
+  let keychain = opts.keychain;
+  let keychainProblem = keychain ? '' : 'no OS keychain binding';
+  if (keychain) {
+    try {
+      probeKeychain(keychain);
+      const fromKeychain: SecretMap = {};
+      const migrated: SecretKey[] = [];
+      for (const key of SECRET_KEYS) {
+        const account = keychainAccount(key, homeRoot);
+        const stored = keychain.get(account);
+        const fromFile = fileSecrets[key];
+        if (stored) fromKeychain[key] = stored;
+        else if (fromFile) {
+          keychain.set(account, fromFile);
+          fromKeychain[key] = fromFile;
+          migrated.push(key);
+        }
+      }
+      values = fromKeychain;
+      if (Object.keys(fileSecrets).length > 0) writeSecretsFile(secretsFile, {});
+      if (migrated.length) warn(`Moved ${migrated.join(', ')} from ${secretsFile} into the OS keychain.`);
+    } catch (err) {
+      keychainProblem = message(err);
+      keychain = null;
+    }
+  }
+  if (!keychain) values = pick(fileSecrets);
+
+  values = validated(values, warn);
+  let backend: SecretsBackendName = keychain ? 'keychain' : 'file';
+
+  const writeFile = (next: SecretMap) => {
+    try {
+      writeSecretsFile(secretsFile, next as Record<string, string>);
+    } catch (err) {
+      throw new KreoError(
+        'SECRETS_UNAVAILABLE',
+        `The secrets file ${secretsFile} could not be written (${message(err)}).`,
+        'Check that the home folder is writable (kreo --home DIR, or KREO_HOME) and try again.',
+      );
+    }
+  };
+
+  return {
+    get backend() {
+      return backend;
+    },
+    get keychainProblem() {
+      return keychainProblem;
+    },
+    all: () => ({ ...values }),
+    write(changes) {
+      const next: SecretMap = { ...values };
+      for (const [key, value] of Object.entries(changes) as [SecretKey, string][]) {
+        if (value) next[key] = value;
+        else delete next[key];
+      }
+      if (keychain) {
+        try {
+          for (const key of Object.keys(changes) as SecretKey[]) {
+            const account = keychainAccount(key, homeRoot);
+            const value = next[key];
+            if (value) keychain.set(account, value);
+            else keychain.delete(account);
+          }
+          values = next;
+          return;
+        } catch (err) {
+          keychainProblem = message(err);
+          keychain = null;
+          backend = 'file';
+          warn(
+            `The OS keychain stopped working (${keychainProblem}); secrets are now kept in ${secretsFile} (mode 0600).`,
+          );
+        }
+      }
+      writeFile(next);
+      values = next;
+    },
+  };
+}
+
+function pick(raw: Record<string, string>): SecretMap {
+  const out: SecretMap = {};
+  for (const key of SECRET_KEYS) if (typeof raw[key] === 'string' && raw[key]) out[key] = raw[key];
+  return out;
+}
+
+function validated(values: SecretMap, warn: (msg: string) => void): SecretMap {
+  const out: SecretMap = {};
+  for (const [key, value] of Object.entries(values) as [SecretKey, string][]) {
+    if (leafSchema(key).safeParse(value).success) out[key] = value;
+    else warn(`The stored ${key} is not ${fieldInfo(key).expected}; it is ignored. Set it again.`);
+  }
+  return out;
+}
