@@ -29,6 +29,8 @@ const idInput = z.object({ id: z.number().int().min(1) }).strict();
 
 export const requests = {
   'host:info': { input: emptySchema, output: hostInfoSchema },
+  /** Asks the host to stop (headless: disposes and exits; desktop: the shell decides, e.g. quits the app). */
+  'host:shutdown': { input: emptySchema, output: z.object({ stopping: z.boolean() }) },
 
   'settings:get': { input: emptySchema, output: settingsViewSchema },
   'settings:set': { input: settingsSetInputSchema, output: settingsViewSchema },
