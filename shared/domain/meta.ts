@@ -1,7 +1,9 @@
 /** Meta integration domain types: registration status, health report, sending and rate limits. */
 import { z } from 'zod';
+import { errorInfoSchema } from './common';
 
 export const webhookScopeSchema = z.enum(['app', 'waba', 'phone']);
+export type WebhookScope = z.infer<typeof webhookScopeSchema>;
 
 export const webhookStatusSchema = z.object({
   registered: z.boolean(),
@@ -16,6 +18,8 @@ export const webhookStatusSchema = z.object({
   /** The callback that was in place before we registered, to be restored on unregister. */
   previousUrl: z.string().nullable(),
   detail: z.string().optional(),
+  /** The last failed registration attempt (e.g. automatic registration when the tunnel came online). */
+  lastError: errorInfoSchema.nullable().optional(),
 });
 export type WebhookStatus = z.infer<typeof webhookStatusSchema>;
 
