@@ -26,12 +26,15 @@ export interface NgrokForwardConfig {
 }
 
 export type NgrokSessionEvent =
-  { type: 'status'; status: 'connected' | 'closed' } | { type: 'log'; line: string };
+  | { type: 'status'; status: 'connected' | 'closed' }
+  | { type: 'log'; line: string }
+  /** The runtime holding the session went away on its own (e.g. the child process crashed): the tunnel is down. */
+  | { type: 'ended'; reason: string };
 
 export interface NgrokDriver extends Disposable {
   /** Resolves with the public URL. Rejects with the SDK's error (message, errorCode). May never settle: callers time out. */
   forward(config: NgrokForwardConfig): Promise<{ url: string }>;
-  /** Closes the listener and the agent session. */
+  /** Closes the listener and the agent session. Resolves at once when nothing is connected. */
   disconnect(): Promise<void>;
   /** Hard reset after a hang: the next forward() must work (e.g. kill and respawn the child process). */
   reset(): Promise<void>;

@@ -1,0 +1,527 @@
+/**
+ * The tunnel state machine over an NgrokDriver: stopped → starting → online → stopping → stopped, and error.
+ *
+ * Concurrency (decided here): calls are refused, not queued. A start, or a restart, while a start, restart or stop
+ * is in flight fails at once with TUNNEL_BUSY (a start queued behind a hung one would hang too). Stop always wins:
+ * during a start it cancels it (the driver is reset, the start rejects with TUNNEL_CANCELLED); during a stop it
+ * joins that stop. A start while online with the same options answers the current status; with other options,
+ * TUNNEL_BUSY with a hint to stop or restart.
+ *
+ * The SDK can hang forever, so every start has its own timeout (TUNNEL_START_TIMEOUT), after which the driver is
+ * reset; every failed start resets the driver too (a half-open session must not count against the plan's limit).
+ * status() is synchronous and stop() is bounded by stopTimeoutMs, so both answer fast even right after a failure.
+ * restart() keeps the last options, including a one-off authtoken, in memory only (never saved or reported).
+ * Every transition and error is logged to the ngrok logger (ngrok_manager.log); the authtoken never is.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  MAX_CONNECTION_CHANGES,
+  requestedDomain,
+  tunnelStartOptionsSchema,
+  type TestConnectionResult,
+  type TunnelStartOptions,
+  type TunnelState,
+  type TunnelStatus,
+} from '../../../shared/domain/tunnel';
+import { KreoError, toErrorInfo, type ErrorInfo } from '../../../shared/errors';
+import { defaultSettings, type Settings } from '../../../shared/settings-schema';
+import { Emitter, type Disposable, type Listener } from '../core/lifecycle';
+import type { ModuleLogger } from '../logging/types';
+import type { SettingsService } from '../settings/types';
+import { scrubSecrets, translateNgrokError } from './ngrok-errors';
+import { buildStartPlan, describePlan, forwardConfigOf, localTargetOf, type StartPlan } from './tunnel-plan';
+import { runTestConnection } from './tunnel-test-connection';
+import type { NgrokDriver, NgrokSessionEvent, TunnelService } from './types';
+
+export interface TunnelManagerOptions {
+  settings: SettingsService;
+  /** The ngrok module logger (ngrok_manager.log). */
+  log: ModuleLogger;
+  /** Owned by the manager from here on: disposed with it. */
+  driver: NgrokDriver;
+  /** Default 20 s (the CLI must fail within 30 s with no network). */
+  startTimeoutMs?: number;
+  /** How long a graceful disconnect may take before the driver is reset. Default 1.5 s. */
+  stopTimeoutMs?: number;
+  /** Timeout of testConnection(). Default 10 s. */
+  testTimeoutMs?: number;
+  now?: () => number;
+  fetch?: typeof fetch;
+  /** Reads ngrok.caCertPath; default fs.readFile as UTF-8. */
+  readFile?: (file: string) => Promise<string>;
+}
+
+type ConnectionChange = TunnelStatus['connectionChanges'][number];
+type StartOutcome =
+  | { kind: 'ok'; url: string }
+  | { kind: 'error'; error: unknown }
+  | { kind: 'timeout' }
+  | { kind: 'cancelled' };
+
+/** Bound for driver.reset(): a reset is a kill, it must not hold a caller. */
+const RESET_BOUND_MS = 2000;
+
+export class TunnelManager implements TunnelService {
+  private readonly settings: SettingsService;
+  private readonly log: ModuleLogger;
+  private readonly driver: NgrokDriver;
+  private readonly startTimeoutMs: number;
+  private readonly stopTimeoutMs: number;
+  private readonly testTimeoutMs: number;
+  private readonly now: () => number;
+  private readonly fetchFn: typeof fetch;
+  private readonly readFileFn: (file: string) => Promise<string>;
+  private readonly emitter = new Emitter<TunnelStatus>();
+  private readonly driverSub: Disposable;
+
+  private state: TunnelState = 'stopped';
+  private url: string | null = null;
+  private plan: StartPlan | null = null;
+  private lastOptions: TunnelStartOptions = {};
+  private startedAt: number | null = null;
+  private lastError: ErrorInfo | null = null;
+  private connection: TunnelStatus['connection'] = null;
+  private changes: ConnectionChange[] = [];
+  private busy: 'start' | 'restart' | null = null;
+  private stopping: Promise<TunnelStatus> | null = null;
+  private cancelStart: (() => void) | null = null;
+  private restartCancelled = false;
+  private disposed = false;
+
+  constructor(opts: TunnelManagerOptions) {
+    this.settings = opts.settings;
+    this.log = opts.log;
+    this.driver = opts.driver;
+    this.startTimeoutMs = opts.startTimeoutMs ?? 20_000;
+    this.stopTimeoutMs = opts.stopTimeoutMs ?? 1_500;
+    this.testTimeoutMs = opts.testTimeoutMs ?? 10_000;
+    this.now = opts.now ?? Date.now;
+    this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args));
+    this.readFileFn = opts.readFile ?? ((file) => readFile(file, 'utf8'));
+    this.driverSub = this.driver.onEvent((event) => this.onDriverEvent(event));
+  }
+
+  onDidChangeStatus(listener: Listener<TunnelStatus>): Disposable {
+    return this.emitter.event(listener);
+  }
+
+  status(): TunnelStatus {
+    const settings = this.currentSettings();
+    return {
+      state: this.state,
+      url: this.url,
+      localTarget: this.plan?.localTarget ?? localTargetOf(settings.server.host, settings.server.port),
+      domain: this.plan ? this.plan.domain : requestedDomain(settings.ngrok.domain),
+      startedAt: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
+      uptimeMs:
+        this.state === 'online' && this.startedAt !== null ? Math.max(0, this.now() - this.startedAt) : null,
+      lastError: this.lastError,
+      connection: this.connection,
+      connectionChanges: [...this.changes],
+    };
+  }
+
+  async start(opts: TunnelStartOptions = {}): Promise<TunnelStatus> {
+    const options = this.parseOptions(opts);
+    this.refuseIfBusy('start');
+    if (this.state === 'online') return this.startWhileOnline(options);
+    this.busy = 'start';
+    try {
+      return await this.startInternal(options);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async stop(): Promise<TunnelStatus> {
+    if (this.busy === 'restart') this.restartCancelled = true;
+    return this.stopInternal('stop requested');
+  }
+
+  async restart(opts: { port?: number } = {}): Promise<TunnelStatus> {
+    this.refuseIfBusy('restart');
+    const options: TunnelStartOptions = { ...this.lastOptions };
+    if (opts.port !== undefined) options.port = this.parseOptions({ port: opts.port }).port;
+    this.busy = 'restart';
+    this.restartCancelled = false;
+    try {
+      this.log.info({ ...this.describeOptions(options) }, 'tunnel restart requested');
+      if (this.state !== 'stopped') await this.stopInternal('restart');
+      if (this.restartCancelled) throw this.cancelledError();
+      return await this.startInternal(options);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  async testConnection(): Promise<TestConnectionResult> {
+    const plan = this.plan;
+    if (this.state !== 'online' || !this.url || !plan) {
+      const error = new KreoError(
+        'TUNNEL_NOT_RUNNING',
+        'The tunnel is not online, so there is no public URL to test.',
+        'Start it with kreo ngrok start, then test again.',
+      );
+      return {
+        ok: false,
+        url: null,
+        statusCode: null,
+        roundTripMs: null,
+        challengeMatched: false,
+        error: error.toInfo(),
+      };
+    }
+    const settings = this.currentSettings();
+    const result = await runTestConnection({
+      publicUrl: this.url,
+      webhookPath: settings.webhook.path,
+      verifyToken: settings.meta.verifyToken,
+      localTarget: plan.localTarget,
+      domain: plan.domain,
+      timeoutMs: this.testTimeoutMs,
+      fetch: this.fetchFn,
+      now: this.now,
+      secrets: this.secrets(settings),
+    });
+    const fields = { url: result.url, statusCode: result.statusCode, roundTripMs: result.roundTripMs };
+    if (result.ok)
+      this.log.info({ ...fields, challengeMatched: true }, 'test connection: the challenge came back');
+    else
+      this.log.warning(
+        { ...fields, code: result.error?.code, hint: result.error?.hint },
+        `test connection failed: ${result.error?.message}`,
+      );
+    return result;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    try {
+      if (this.state !== 'stopped') await this.stopInternal('shutting down');
+    } catch (err) {
+      this.log.warning({ err: String(err) }, 'tunnel: error while stopping on shutdown');
+    }
+    this.driverSub.dispose();
+    this.emitter.dispose();
+    await this.driver.dispose();
+  }
+
+  // ---- start ----
+
+  private async startInternal(options: TunnelStartOptions): Promise<TunnelStatus> {
+    if (this.disposed) throw new KreoError('UNAVAILABLE', 'The tunnel service is shutting down.');
+    this.lastOptions = { ...options };
+    const settings = this.currentSettings();
+    let plan: StartPlan;
+    try {
+      plan = await buildStartPlan(options, settings, this.readFileFn);
+    } catch (err) {
+      throw this.fail(
+        err instanceof KreoError ? err : translateNgrokError(err),
+        'the tunnel could not be started',
+      );
+    }
+    // A stop that arrived while the plan was being built wins.
+    if (this.stopping || this.restartCancelled) throw this.cancelledError();
+    this.plan = plan;
+    this.url = null;
+    this.startedAt = null;
+    this.connection = null;
+    this.changes = [];
+    if (plan.domainSource === 'subdomain option') {
+      this.log.info(
+        { subdomain: options.subdomain, domain: plan.domain },
+        `requesting domain ${plan.domain}: ngrok ignores subdomains, so the bare name becomes a domain under ngrok's default base domain`,
+      );
+    }
+    this.transition('starting', describePlan(plan));
+
+    const outcome = await this.forwardWithTimeout(plan);
+    if (outcome.kind === 'ok') {
+      this.url = outcome.url;
+      this.startedAt = this.now();
+      this.lastError = null;
+      this.connection = 'connected';
+      this.pushChange('connected', 'session established');
+      this.transition('online', {
+        url: outcome.url,
+        domain: plan.domain ?? '(random)',
+        localTarget: plan.localTarget,
+      });
+      return this.status();
+    }
+    if (outcome.kind === 'cancelled') {
+      this.log.info('tunnel start cancelled by a stop request');
+      throw this.cancelledError();
+    }
+    const error =
+      outcome.kind === 'timeout'
+        ? new KreoError(
+            'TUNNEL_START_TIMEOUT',
+            `ngrok did not answer within ${Math.round(this.startTimeoutMs / 1000)} s.`,
+            plan.serverAddr
+              ? `The server at ${plan.serverAddr} (ngrok.serverAddr) accepts connections but does not answer; check it, then run kreo ngrok start again.`
+              : 'A firewall or proxy may be holding the connection to ngrok (connect.ngrok-agent.com:443). Check the network, then run kreo ngrok start again.',
+            { timeoutMs: this.startTimeoutMs },
+          )
+        : translateNgrokError(outcome.error, {
+            domain: plan.domain,
+            localTarget: plan.localTarget,
+            ...(plan.serverAddr ? { serverAddr: plan.serverAddr } : {}),
+            secrets: this.secrets(settings),
+          });
+    const failed = this.fail(error, 'the tunnel could not be started');
+    // A timed-out SDK may hold a global lock; a failed one may hold half a session. Start clean next time.
+    await this.resetDriver(outcome.kind === 'timeout' ? 'start timed out' : 'start failed');
+    throw failed;
+  }
+
+  private forwardWithTimeout(plan: StartPlan): Promise<StartOutcome> {
+    return new Promise<StartOutcome>((resolve) => {
+      const timer = setTimeout(() => resolve({ kind: 'timeout' }), this.startTimeoutMs);
+      const done = (outcome: StartOutcome) => {
+        clearTimeout(timer);
+        this.cancelStart = null;
+        resolve(outcome);
+      };
+      this.cancelStart = () => done({ kind: 'cancelled' });
+      Promise.resolve()
+        .then(() => this.driver.forward(forwardConfigOf(plan)))
+        .then(
+          ({ url }) => done({ kind: 'ok', url }),
+          (error: unknown) => done({ kind: 'error', error }),
+        );
+    }).finally(() => {
+      this.cancelStart = null;
+    });
+  }
+
+  private startWhileOnline(options: TunnelStartOptions): TunnelStatus {
+    const plan = this.plan!;
+    const wantedDomain = options.domain ?? options.subdomain;
+    const differs =
+      (options.port !== undefined && options.port !== plan.port) ||
+      (wantedDomain !== undefined && requestedDomain(wantedDomain) !== plan.domain) ||
+      (options.authtoken !== undefined && options.authtoken !== plan.authtoken);
+    if (differs) {
+      throw new KreoError(
+        'TUNNEL_BUSY',
+        `The tunnel is already online at ${this.url} with other options.`,
+        'Stop it first (kreo ngrok stop) and start it with the new options, or use kreo ngrok restart --port N.',
+        { state: this.state },
+      );
+    }
+    this.log.info({ url: this.url }, 'start requested while online: nothing to do');
+    return this.status();
+  }
+
+  // ---- stop ----
+
+  private stopInternal(reason: string): Promise<TunnelStatus> {
+    if (this.stopping) return this.stopping;
+    if (this.state === 'stopped') {
+      this.log.debug(`stop requested (${reason}) while stopped: nothing to do`);
+      return Promise.resolve(this.status());
+    }
+    this.stopping = this.doStop(reason).finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  private async doStop(reason: string): Promise<TunnelStatus> {
+    const from = this.state;
+    if (from === 'starting') this.cancelStart?.();
+    this.transition('stopping', { reason });
+    if (from === 'starting') {
+      await this.resetDriver('stop during start');
+    } else {
+      const graceful = await this.bounded(this.driver.disconnect(), this.stopTimeoutMs);
+      if (graceful !== 'ok') {
+        this.log.warning(
+          {
+            stopTimeoutMs: this.stopTimeoutMs,
+            cause: graceful === 'timeout' ? 'timeout' : String(graceful.error),
+          },
+          'ngrok did not disconnect cleanly; resetting the helper',
+        );
+        await this.resetDriver('disconnect failed');
+      }
+    }
+    if (from === 'online') this.pushChange('disconnected', reason);
+    this.url = null;
+    this.startedAt = null;
+    this.connection = null;
+    this.transition('stopped', { reason });
+    return this.status();
+  }
+
+  // ---- events from the driver ----
+
+  private onDriverEvent(event: NgrokSessionEvent): void {
+    if (event.type === 'log') {
+      this.logNgrokLine(event.line);
+      return;
+    }
+    if (event.type === 'ended') {
+      if (this.state !== 'online') return;
+      const error = new KreoError(
+        'TUNNEL_FAILED',
+        `The tunnel went down: ${event.reason}.`,
+        'Start it again with kreo ngrok start; if it keeps happening, see ngrok_manager.log (kreo ngrok logs).',
+      );
+      this.url = null;
+      this.startedAt = null;
+      this.connection = null;
+      this.pushChange('disconnected', event.reason);
+      this.fail(error, 'the tunnel went down');
+      return;
+    }
+    if (this.state !== 'online') {
+      this.log.debug({ status: event.status, state: this.state }, 'ngrok session status');
+      return;
+    }
+    if (event.status === 'closed' && this.connection !== 'reconnecting') {
+      this.connection = 'reconnecting';
+      this.pushChange('reconnecting', 'the ngrok session was lost; reconnecting');
+      this.log.warning({ url: this.url }, 'ngrok session lost; the SDK is reconnecting');
+      this.emitStatus();
+    } else if (event.status === 'connected' && this.connection !== 'connected') {
+      this.connection = 'connected';
+      this.pushChange('connected', 'session re-established');
+      this.log.info({ url: this.url }, 'ngrok session re-established');
+      this.emitStatus();
+    }
+  }
+
+  private logNgrokLine(raw: string): void {
+    const line = scrubSecrets(raw, this.secrets(this.currentSettings()));
+    const level = /^(\w+)\s/.exec(line)?.[1]?.toUpperCase();
+    const text = `ngrok: ${line}`;
+    if (level === 'ERROR') this.log.error(text);
+    else if (level === 'WARN' || level === 'WARNING') this.log.warning(text);
+    else if (level === 'INFO') this.log.info(text);
+    else this.log.debug(text);
+  }
+
+  // ---- helpers ----
+
+  private transition(to: TunnelState, fields: Record<string, unknown> = {}): void {
+    const from = this.state;
+    this.state = to;
+    this.log.info({ from, to, ...fields }, `tunnel ${from} → ${to}`);
+    this.emitStatus();
+  }
+
+  /** Records the error, moves to 'error', logs it; returns it for throwing. */
+  private fail(error: KreoError, context: string): KreoError {
+    this.lastError = error.toInfo();
+    this.log.error(
+      { code: error.code, hint: error.hint, ...(error.details ? { details: error.details } : {}) },
+      `${context}: ${error.message}`,
+    );
+    this.transition('error', { code: error.code });
+    return error;
+  }
+
+  private async resetDriver(reason: string): Promise<void> {
+    const outcome = await this.bounded(this.driver.reset(), RESET_BOUND_MS);
+    if (outcome === 'ok') this.log.debug({ reason }, 'ngrok helper reset');
+    else
+      this.log.warning(
+        { reason, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.error) },
+        'ngrok helper reset did not finish',
+      );
+  }
+
+  private async bounded(work: Promise<unknown>, ms: number): Promise<'ok' | 'timeout' | { error: unknown }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
+    try {
+      return await Promise.race([
+        work.then(
+          () => 'ok' as const,
+          (error: unknown) => ({ error }),
+        ),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private pushChange(status: ConnectionChange['status'], detail: string): void {
+    this.changes.push({ at: new Date(this.now()).toISOString(), status, detail });
+    if (this.changes.length > MAX_CONNECTION_CHANGES)
+      this.changes.splice(0, this.changes.length - MAX_CONNECTION_CHANGES);
+  }
+
+  private emitStatus(): void {
+    this.emitter.fire(this.status());
+  }
+
+  private refuseIfBusy(what: 'start' | 'restart'): void {
+    if (this.disposed) throw new KreoError('UNAVAILABLE', 'The tunnel service is shutting down.');
+    const doing = this.stopping
+      ? 'stopping'
+      : this.busy
+        ? this.busy === 'restart'
+          ? 'restarting'
+          : 'starting'
+        : null;
+    if (!doing) return;
+    this.log.info({ state: this.state }, `${what} refused: the tunnel is ${doing}`);
+    throw new KreoError(
+      'TUNNEL_BUSY',
+      `The tunnel is ${doing}; try again when it has finished.`,
+      'Watch kreo ngrok status; kreo ngrok stop cancels a start that takes too long.',
+      { state: this.state },
+    );
+  }
+
+  private cancelledError(): KreoError {
+    return new KreoError(
+      'TUNNEL_CANCELLED',
+      undefined,
+      'Run kreo ngrok start again when you want the tunnel.',
+    );
+  }
+
+  private parseOptions(opts: TunnelStartOptions): TunnelStartOptions {
+    const parsed = tunnelStartOptionsSchema.safeParse(opts ?? {});
+    if (parsed.success) return parsed.data;
+    const issue = parsed.error.issues[0];
+    const key = issue?.path.join('.') || 'options';
+    throw new KreoError(
+      'INVALID_ARGUMENT',
+      `Tunnel start option ${key} is not valid: ${issue?.message ?? 'bad value'}.`,
+      'Example: kreo ngrok start --port 8000 --domain my-app.ngrok-free.app',
+      { key },
+    );
+  }
+
+  private describeOptions(options: TunnelStartOptions): Record<string, unknown> {
+    const { authtoken, ...rest } = options;
+    return { ...rest, ...(authtoken ? { tokenSource: 'one-off' } : {}) };
+  }
+
+  private currentSettings(): Settings {
+    try {
+      return this.settings.get();
+    } catch (err) {
+      this.log.warning({ err: toErrorInfo(err).message }, 'settings could not be read; using defaults');
+      return defaultSettings();
+    }
+  }
+
+  private secrets(settings: Settings): string[] {
+    const candidates = [
+      this.lastOptions.authtoken,
+      this.plan?.authtoken,
+      settings.ngrok.authtoken,
+      settings.meta.verifyToken,
+    ];
+    return candidates.filter((s): s is string => !!s);
+  }
+}
