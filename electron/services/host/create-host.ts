@@ -1,0 +1,200 @@
+/**
+ * The composition root. Electron main (`mode: 'desktop'`) and `kreo serve` (`'headless'`) both call createHost; tests
+ * pass fakes (ngrokDriver, keychain: null, fetch). Build order = start order:
+ *   settings → logging → event bus (+ bridges) → webhook pipeline → tunnel → meta → control API
+ * and dispose runs in reverse. To plug a domain in: build its service in the marked slot below, push its part onto
+ * `parts` (start/dispose, critical or not) and its handler group onto `handlerGroups`; every channel nobody
+ * implements answers UNAVAILABLE until then (`host.unavailableChannels`).
+ */
+import type { Handlers } from '../../../shared/contract';
+import type { HostInfo } from '../../../shared/domain/host';
+import { KreoError } from '../../../shared/errors';
+import { createControlService, type ControlService } from '../control/control-service';
+import { EventBus } from '../core/event-bus';
+import { ensureHome, resolveHome } from '../core/home';
+import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/lifecycle';
+import { createLogging } from '../logging/logging';
+import { createSettingsService } from '../settings';
+import { ChildNgrokDriver } from '../tunnel/ngrok-child-driver';
+import { tunnelHandlers } from '../tunnel/tunnel-handlers';
+import { TunnelManager } from '../tunnel/tunnel-manager';
+import { appRoot } from './app-root';
+import { bridgeToBus } from './bus-bridges';
+import { coreHandlers } from './core-handlers';
+import { startParts, type HostPart, type PartFailure } from './host-lifecycle';
+import type { Host, HostOptions } from './host-types';
+import { createInvoke } from './invoke';
+import { completeHandlers } from './placeholders';
+
+export type { Host, HostOptions } from './host-types';
+
+export async function createHost(opts: HostOptions): Promise<Host> {
+  const env = opts.env ?? process.env;
+  const paths = ensureHome(resolveHome({ home: opts.home, env }));
+  const { version, rendererDir } = appRoot();
+  const startedAt = new Date().toISOString();
+  const parts: HostPart[] = [];
+  const handlerGroups: Partial<Handlers>[] = [];
+  const shutdownRequests = new Emitter<void>();
+  const early: string[] = [];
+
+  // ── settings ──
+  const settings = await createSettingsService({
+    paths,
+    env,
+    keychain: opts.keychain,
+    storeFactory: opts.settingsStoreFactory,
+    onWarning: (msg) => early.push(msg),
+  });
+  parts.push({ name: 'settings', dispose: () => settings.dispose() });
+
+  // ── logging ──
+  const logging = createLogging({
+    logsDir: paths.logsDir,
+    level: settings.get().log.level,
+    redact: () => settings.secretValues(),
+  });
+  const log = logging.whatsapp.child({ module: 'host' });
+  parts.push({
+    name: 'logging',
+    start: () => {
+      log.info({ mode: opts.mode, version, home: paths.root, pid: process.pid }, 'host starting');
+      for (const msg of early) log.warning(msg);
+    },
+    dispose: async () => {
+      log.info('host stopped');
+      await logging.flush();
+      await logging.dispose();
+    },
+  });
+
+  // ── event bus ──
+  const bus = new EventBus();
+  parts.push({ name: 'bus', dispose: () => bus.dispose() });
+
+  // ── webhook pipeline (issue 4) ── slot: build the listener/store/queue here; its part is non-critical (a taken
+  // port must not stop the host) and `info().listening` should read its state.
+
+  // ── tunnel ──
+  const tunnel = new TunnelManager({
+    settings,
+    log: logging.ngrok,
+    driver: opts.ngrokDriver ?? new ChildNgrokDriver({ env }),
+    ...(opts.tunnelStartTimeoutMs ? { startTimeoutMs: opts.tunnelStartTimeoutMs } : {}),
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  parts.push({ name: 'tunnel', dispose: () => tunnel.dispose() });
+  handlerGroups.push(tunnelHandlers(tunnel));
+
+  // ── meta: registration, health, sending (issue 5) ── slot.
+
+  // ── bridges: service events → bus (after every publisher exists, before transports start) ──
+  let bridges: Disposable | undefined;
+  parts.push({
+    name: 'bridges',
+    start: () => {
+      bridges = bridgeToBus({ bus, settings, logging, tunnel });
+    },
+    dispose: () => bridges?.dispose(),
+  });
+
+  const info = (): HostInfo => {
+    const s = settings.get();
+    return {
+      version,
+      mode: opts.mode,
+      pid: process.pid,
+      home: paths.root,
+      startedAt,
+      webhookUrl: `http://${s.server.host}:${s.server.port}${s.webhook.path}`,
+      listening: false,
+    };
+  };
+
+  let disposing = false;
+  handlerGroups.unshift(
+    coreHandlers({
+      info,
+      settings,
+      logging,
+      requestShutdown: () => {
+        if (disposing) return true;
+        if (shutdownRequests.size === 0) return false;
+        // After the answer has gone out.
+        setTimeout(() => shutdownRequests.fire(), 20);
+        return true;
+      },
+    }),
+  );
+  const { handlers, unavailable } = completeHandlers(handlerGroups);
+  const invoke = createInvoke(handlers, {
+    onInternalError: (err, channel) => log.error({ err, channel }, `request ${channel} failed unexpectedly`),
+  });
+
+  // ── control API (last: clients only find the host once everything answers) ──
+  let control: ControlService | undefined;
+  if (opts.control !== false) {
+    const service = createControlService({
+      paths,
+      invoke,
+      bus,
+      mode: opts.mode,
+      version,
+      port: opts.controlPort ?? 0,
+      reservedPorts: () => [settings.get().server.port],
+      rendererDir: opts.rendererDir ?? rendererDir,
+      onError: (err) => log.error({ err }, 'control API error'),
+    });
+    control = service;
+    parts.push({
+      name: 'control',
+      start: async () => {
+        await service.start();
+        log.info({ port: service.port }, `control API listening on ${service.url}`);
+      },
+      dispose: () => service.dispose(),
+    });
+  }
+
+  const store = new DisposableStore();
+  let startFailures: PartFailure[] = [];
+  let started = false;
+
+  const host: Host = {
+    mode: opts.mode,
+    paths,
+    version,
+    bus,
+    handlers,
+    unavailableChannels: unavailable,
+    invoke,
+    settings,
+    logging,
+    tunnel,
+    control,
+    get startFailures() {
+      return startFailures;
+    },
+    info,
+    async start() {
+      if (started) throw new KreoError('INTERNAL', 'The host was already started.');
+      started = true;
+      startFailures = await startParts(parts, store, {
+        onFailed: ({ name, error }) =>
+          log.error({ err: error, part: name }, `host part "${name}" failed to start`),
+      });
+    },
+    async dispose() {
+      if (disposing) return;
+      disposing = true;
+      shutdownRequests.dispose();
+      if (!started) {
+        // Built but never started: release what construction opened.
+        for (const part of parts) store.add(toDisposable(() => part.dispose?.()));
+      }
+      await store.dispose();
+    },
+    onDidRequestShutdown: (listener) => shutdownRequests.event(listener),
+  };
+  return host;
+}
