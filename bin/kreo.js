@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The installed `kreo` command. Runs the bundled CLI (out/cli/kreo.mjs) when one has been built, otherwise the
+// TypeScript sources through tsx (a devDependency: fine for `npm link` from a checkout).
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const built = fileURLToPath(new URL('../out/cli/kreo.mjs', import.meta.url));
+if (existsSync(built)) {
+  const { main } = await import(pathToFileURL(built).href);
+  main();
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  const { main } = await import('../electron/cli/main.ts');
+  main();
+}

@@ -1,0 +1,162 @@
+/**
+ * `kreo ngrok start|stop|status|restart|test-connection|configure` (and `logs`, in ngrok-logs.ts). Commands that act
+ * on the tunnel talk to the running host; `start` starts a background host when none runs; `status`, `stop` and
+ * `configure` also work with no host.
+ */
+import type { Command } from 'commander';
+import type { SettingsView } from '../../../shared/domain/settings';
+import { requestedDomain, tunnelStartOptionsSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
+import { KreoError } from '../../../shared/errors';
+import { invalidArgument } from '../../services/host/invoke';
+import type { CliContext } from '../context';
+import { parsePort, statusLines, tunnelLines, type StatusView } from '../format';
+import { registerLogs } from './ngrok-logs';
+import { readSettings, writeSettings } from './settings-access';
+
+/** The status of a tunnel that no host runs: stopped, targets and domain from the settings. */
+function stoppedStatus(view: SettingsView): TunnelStatus {
+  const server = view.values.server as { host: string; port: number };
+  const ngrok = view.values.ngrok as { domain: string };
+  return {
+    state: 'stopped',
+    url: null,
+    localTarget: `http://${server.host}:${server.port}`,
+    domain: requestedDomain(ngrok.domain),
+    startedAt: null,
+    uptimeMs: null,
+    lastError: null,
+    connection: null,
+    connectionChanges: [],
+  };
+}
+
+async function statusView(ctx: CliContext): Promise<StatusView> {
+  const info = ctx.liveHost();
+  const settings = await readSettings(ctx);
+  const tunnel = info ? await ctx.client().invoke('tunnel:status') : stoppedStatus(settings);
+  return {
+    host: info ? { pid: info.pid, port: info.port, mode: info.mode } : null,
+    tunnel,
+    authtoken: settings.secrets['ngrok.authtoken'],
+    secretsBackend: settings.secretsBackend,
+  };
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  const ngrok = program.command('ngrok').description('the ngrok tunnel to your webhook listener');
+
+  ngrok
+    .command('start')
+    .description('start the tunnel (starts a background host when none runs)')
+    .option('--port <n>', 'local port to forward to (default: server.port)', parsePort)
+    .option('--subdomain <name>', 'a bare name: requests <name>.ngrok-free.app')
+    .option('--domain <domain>', 'a domain reserved on your ngrok account')
+    .option('--authtoken <token>', 'use this authtoken for this start only (not saved)')
+    .action(async (o: { port?: number; subdomain?: string; domain?: string; authtoken?: string }) => {
+      const parsed = tunnelStartOptionsSchema.safeParse(o);
+      if (!parsed.success) throw invalidArgument('ngrok start', parsed.error);
+      const { client, started } = await ctx.ensureHost();
+      const wanted = requestedDomain(parsed.data.domain ?? parsed.data.subdomain);
+      const spinner = ctx.out.spinner(`Starting the tunnel${wanted ? ` on ${wanted}` : ''}…`);
+      let status: TunnelStatus;
+      try {
+        status = await client.invoke('tunnel:start', parsed.data);
+      } catch (err) {
+        spinner.stop();
+        if (started) ctx.out.note('The background host keeps running: kreo ngrok status, or kreo host stop.');
+        throw err;
+      }
+      spinner.stop();
+      ctx.out.result(status, (s) => [`Tunnel online: ${s.url}`, ...tunnelLines(s).slice(1)]);
+    });
+
+  ngrok
+    .command('stop')
+    .description('stop the tunnel')
+    .action(async () => {
+      const info = ctx.liveHost();
+      const status = info ? await ctx.client().invoke('tunnel:stop') : stoppedStatus(await readSettings(ctx));
+      ctx.out.result(status, () =>
+        info ? 'Tunnel stopped.' : 'The tunnel is not running (no KREO host is running).',
+      );
+    });
+
+  ngrok
+    .command('status')
+    .description('tunnel state, public URL, target, domain, uptime, last error (--json for scripts)')
+    .action(async () => {
+      ctx.out.result(await statusView(ctx), statusLines);
+    });
+
+  ngrok
+    .command('restart')
+    .description('restart the tunnel with its last options')
+    .option('--port <n>', 'forward to this local port instead', parsePort)
+    .action(async (o: { port?: number }) => {
+      const spinner = ctx.out.spinner('Restarting the tunnel…');
+      try {
+        const status = await ctx.client().invoke('tunnel:restart', o.port ? { port: o.port } : {});
+        spinner.stop();
+        ctx.out.result(status, (s) => [`Tunnel online: ${s.url}`, ...tunnelLines(s).slice(1)]);
+      } finally {
+        spinner.stop();
+      }
+    });
+
+  ngrok
+    .command('test-connection')
+    .description("send Meta's verification handshake through the public URL and time the round trip")
+    .action(async () => {
+      const spinner = ctx.out.spinner('Testing the round trip through the tunnel…');
+      const result = await ctx
+        .client()
+        .invoke('tunnel:testConnection')
+        .finally(() => spinner.stop());
+      if (!result.ok) ctx.exitCode = 1;
+      ctx.out.result(result, (r) =>
+        r.ok
+          ? `OK: ${r.url} answered the challenge in ${r.roundTripMs} ms (HTTP ${r.statusCode}).`
+          : [
+              `Failed: ${r.error?.message ?? 'the challenge did not come back'}`,
+              ...(r.error?.hint ? [`Hint: ${r.error.hint}`] : []),
+            ],
+      );
+    });
+
+  ngrok
+    .command('configure')
+    .description('save the authtoken and/or the domain (works without a running host)')
+    .option('--authtoken <token>', 'your ngrok authtoken (stored as a secret)')
+    .option('--subdomain <name>', 'a bare name: the tunnel will request <name>.ngrok-free.app')
+    .option('--domain <domain>', 'a domain reserved on your ngrok account')
+    .action(async (o: { authtoken?: string; subdomain?: string; domain?: string }) => {
+      if (o.subdomain !== undefined && o.domain !== undefined)
+        throw new KreoError('INVALID_ARGUMENT', 'Give --domain or --subdomain, not both.');
+      if (o.authtoken === undefined && o.subdomain === undefined && o.domain === undefined)
+        throw new KreoError(
+          'INVALID_ARGUMENT',
+          'Nothing to configure.',
+          'Give --authtoken T, --subdomain S or --domain D.',
+        );
+      const patch: Record<string, unknown> = {};
+      if (o.authtoken !== undefined) patch['ngrok.authtoken'] = o.authtoken;
+      if (o.subdomain !== undefined) patch['ngrok.domain'] = o.subdomain;
+      if (o.domain !== undefined) patch['ngrok.domain'] = o.domain;
+      const { view, via } = await writeSettings(ctx, patch);
+      const domain = requestedDomain((view.values.ngrok as { domain: string }).domain);
+      const value = {
+        authtoken: view.secrets['ngrok.authtoken'],
+        domain,
+        secretsBackend: view.secretsBackend,
+        savedVia: via,
+      };
+      ctx.out.result(value, (v) => [
+        'Saved.',
+        `Authtoken:   ${v.authtoken.set ? v.authtoken.masked : 'not set'}${v.authtoken.set ? ` (in the ${v.secretsBackend === 'keychain' ? 'OS keychain' : 'secrets file, mode 0600'})` : ''}`,
+        `Domain:      ${v.domain ?? 'none (ngrok picks a random one)'}`,
+        ...(via === 'host' ? ['The running tunnel uses it after: kreo ngrok restart'] : []),
+      ]);
+    });
+
+  registerLogs(ngrok, ctx);
+}
