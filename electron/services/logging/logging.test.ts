@@ -113,8 +113,10 @@ describe('lines and files', () => {
     const log = make({ onError: (e) => errors.push(e) });
     log.ngrok.info('still works');
     await waitFor(() => errors.length > 0);
+    for (let i = 0; i < 20; i++) log.whatsapp.info('dropped while the file is broken');
     await log.flush();
     expect(read('ngrok_manager.log')).toContain('still works');
+    expect(errors).toHaveLength(1); // reported once, not once per line
   });
 
   it('ignores lines logged after dispose', async () => {

@@ -29,12 +29,17 @@ export interface CreateLoggingOptions {
   onError?: (err: unknown) => void;
 }
 
+const RETRY_AFTER_ERROR_MS = 5000;
+
 /** One log file: a rotating stream plus a count of writes not yet on disk, for flush(). */
 class FileSink {
   private stream: RotatingFileStream | null = null;
   private pending = 0;
   private idle: (() => void)[] = [];
   private closed = false;
+  /** While a file cannot be written: report once, retry opening it after a pause. */
+  private failing = false;
+  private retryAt = 0;
 
   constructor(
     private readonly logsDir: string,
@@ -50,9 +55,11 @@ class FileSink {
       rotate: this.opts.rotate,
     });
     stream.on('error', (err) => {
-      // The stream is dead after an error: the next write opens a fresh one.
+      // The stream is dead after an error: lines are dropped for a while, then a write opens a fresh one.
       if (this.stream === stream) this.stream = null;
-      this.opts.onError(err);
+      this.retryAt = Date.now() + RETRY_AFTER_ERROR_MS;
+      if (!this.failing) this.opts.onError(err);
+      this.failing = true;
     });
     stream.on('warning', (err) => this.opts.onError(err));
     return stream;
@@ -60,9 +67,13 @@ class FileSink {
 
   write(line: string): void {
     if (this.closed) return;
-    if (!this.stream || this.stream.destroyed) this.stream = this.open();
+    if (!this.stream || this.stream.destroyed) {
+      if (Date.now() < this.retryAt) return;
+      this.stream = this.open();
+    }
     this.pending++;
-    this.stream.write(line, () => {
+    this.stream.write(line, (err) => {
+      if (!err) this.failing = false;
       if (--this.pending === 0) for (const resolve of this.idle.splice(0)) resolve();
     });
   }
