@@ -66,7 +66,7 @@ export function createControlService(opts: ControlServiceOptions): ControlServic
 
     async start() {
       const other = readLiveDiscovery(opts.paths.discoveryFile);
-      if (other && other.pid !== process.pid && (await probeHost(other, 1500))) {
+      if (other && (await probeHost(other, 1500))) {
         throw new KreoError(
           'UNAVAILABLE',
           `Another KREO host is already running for this home (pid ${other.pid}, ${other.mode}, port ${other.port}).`,

@@ -1,0 +1,178 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LogsBatch } from '../../../shared/domain/logs';
+import type { SettingsView } from '../../../shared/domain/settings';
+import type { TunnelStatus } from '../../../shared/domain/tunnel';
+import { clientFor, type ControlClient } from '../control/control-client';
+import { readDiscoveryFile, writeDiscoveryFile } from '../control/discovery';
+import { FakeNgrokDriver } from '../tunnel/testing';
+import { createHost, type Host } from './create-host';
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('createHost', () => {
+  let home: string;
+  let env: NodeJS.ProcessEnv;
+  const hosts: Host[] = [];
+  const clients: ControlClient[] = [];
+
+  beforeEach(async () => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'kreo-host-'));
+    env = { KREO_SECRETS_BACKEND: 'file', KREO_SERVER_PORT: String(await freePort()) };
+  });
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.close();
+    for (const h of hosts.splice(0)) await h.dispose();
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  async function make(extra: Partial<Parameters<typeof createHost>[0]> = {}) {
+    const driver = new FakeNgrokDriver();
+    const host = await createHost({
+      home,
+      mode: 'headless',
+      env,
+      keychain: null,
+      ngrokDriver: driver,
+      ...extra,
+    });
+    hosts.push(host);
+    return { host, driver };
+  }
+  const connect = (host: Host) => {
+    const c = clientFor(host.control!.discovery!);
+    clients.push(c);
+    return c;
+  };
+
+  it('starts, serves the contract on loopback, pushes events, and on dispose stops and removes run/host.json', async () => {
+    const { host, driver } = await make();
+    await host.start();
+    const file = host.paths.discoveryFile;
+    const disc = readDiscoveryFile(file)!;
+    expect(disc).toMatchObject({ pid: process.pid, port: host.control!.port, mode: 'headless' });
+    if (process.platform !== 'win32') expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(host.control!.port).not.toBe(Number(env.KREO_SERVER_PORT));
+
+    const client = connect(host);
+    expect(await client.invoke('host:info')).toMatchObject({ mode: 'headless', home, pid: process.pid });
+    const statuses: TunnelStatus[] = [];
+    const logLines: LogsBatch[] = [];
+    client.on('tunnel:status', (s) => statuses.push(s));
+    client.on('logs:lines', (b) => logLines.push(b));
+    await client.subscribed();
+
+    const online = await client.invoke('tunnel:start', { authtoken: 'one-off-token-abc123' });
+    expect(online.state).toBe('online');
+    expect(driver.forwards).toHaveLength(1);
+    await until(() => statuses.some((s) => s.state === 'online'));
+    // The tunnel's transitions are written to ngrok_manager.log and followed onto the bus.
+    await until(() => logLines.some((b) => b.file === 'ngrok' && b.lines.some((l) => /online/.test(l.msg))));
+
+    const whatsapp = readFileSync(path.join(host.paths.logsDir, 'whatsapp.log'), 'utf8');
+    expect(whatsapp.indexOf('host starting')).toBeLessThan(whatsapp.indexOf('control API listening'));
+
+    await host.dispose();
+    expect(existsSync(file)).toBe(false);
+    expect(driver.disposed).toBe(true);
+    await expect(client.invoke('host:info')).rejects.toMatchObject({ code: 'HOST_NOT_RUNNING' });
+    expect(readFileSync(path.join(host.paths.logsDir, 'whatsapp.log'), 'utf8').trimEnd()).toMatch(
+      /host stopped"}$/,
+    );
+  });
+
+  it('invoke: bad input is INVALID_ARGUMENT naming the field; domains not landed answer UNAVAILABLE', async () => {
+    const { host } = await make({ control: false });
+    await host.start();
+    const bad = await host.invoke('logs:tail', { file: 'nginx', lines: 5 });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.code).toBe('INVALID_ARGUMENT');
+    expect((bad.error.details!.issues as { path: string }[])[0]!.path).toBe('file');
+    expect(JSON.stringify(bad)).not.toContain('    at ');
+
+    const tail = await host.invoke('logs:tail', undefined);
+    expect(tail).toMatchObject({ ok: true, value: { file: 'whatsapp' } });
+
+    for (const channel of host.unavailableChannels) {
+      const res = await host.invoke(channel, {});
+      expect(res.ok ? 'ok' : res.error.code, channel).toMatch(/UNAVAILABLE|INVALID_ARGUMENT/);
+    }
+    expect(host.unavailableChannels).not.toContain('tunnel:start');
+    expect(host.unavailableChannels).not.toContain('settings:set');
+  });
+
+  it('pushes settings changes masked and applies a new log level', async () => {
+    const { host } = await make();
+    await host.start();
+    const client = connect(host);
+    const views: SettingsView[] = [];
+    client.on('settings:changed', (v) => views.push(v));
+    await client.subscribed();
+    const token = 'pushTokenValue1234567890';
+    await client.invoke('settings:set', { patch: { 'ngrok.authtoken': token, 'log.level': 'debug' } });
+    await until(() => views.length > 0);
+    const last = views.at(-1)!;
+    expect((last.values.log as { level: string }).level).toBe('debug');
+    expect(last.secrets['ngrok.authtoken']).toEqual({ set: true, masked: '••••••••7890' });
+    expect(JSON.stringify(views)).not.toContain(token);
+    await expect(
+      client.invoke('settings:set', { patch: { 'rateLimit.concurrency': 'abc' } }),
+    ).rejects.toMatchObject({ code: 'SETTINGS_INVALID', details: { key: 'rateLimit.concurrency' } });
+  });
+
+  it('refuses to start beside a live host on the same home, and replaces a stale discovery file', async () => {
+    const file = path.join(home, 'run', 'host.json');
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const { host: first } = await make();
+    writeDiscoveryFile(file, {
+      pid: dead,
+      port: 1,
+      token: 'stale-token-0123456789abcdef',
+      startedAt: new Date(0).toISOString(),
+      version: '0.0.1',
+      mode: 'headless',
+    });
+    await first.start();
+    expect(readDiscoveryFile(file)).toMatchObject({ pid: process.pid, port: first.control!.port });
+
+    const { host: second } = await make();
+    await expect(second.start()).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    await second.dispose();
+    // The first host's file survives the second one's failed start and dispose.
+    expect(readDiscoveryFile(file)).toMatchObject({ port: first.control!.port });
+  });
+
+  it('never takes the webhook port for the control API', async () => {
+    const { host } = await make({ controlPort: Number(env.KREO_SERVER_PORT) });
+    await expect(host.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+
+  it('host:shutdown asks whoever listens, and says no when nobody does', async () => {
+    const { host } = await make({ control: false });
+    await host.start();
+    expect(await host.invoke('host:shutdown', {})).toEqual({ ok: true, value: { stopping: false } });
+    let asked = 0;
+    host.onDidRequestShutdown(() => asked++);
+    expect(await host.invoke('host:shutdown', {})).toEqual({ ok: true, value: { stopping: true } });
+    await until(() => asked === 1);
+  });
+});
