@@ -146,6 +146,32 @@ describe('the real SDK through the child driver, offline', () => {
   });
 });
 
+describe('the child entry built to plain JavaScript', () => {
+  it('runs under plain Node (no tsx) and reports the SDK’s offline error', async () => {
+    // Bundle like electron-vite does (dependencies external), beside node_modules so @ngrok/ngrok resolves.
+    const { build } = await import('esbuild');
+    const outDir = mkdtempSync(path.join(process.cwd(), 'node_modules', '.tmp-kreo-ngrok-child-'));
+    cleanups.push(() => rmSync(outDir, { recursive: true, force: true }));
+    await build({
+      entryPoints: [path.join(import.meta.dirname, 'ngrok-child.ts')],
+      outfile: path.join(outDir, 'ngrok-child.js'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      packages: 'external',
+      logLevel: 'silent',
+    });
+    writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
+    const entry = ngrokChildEntryPath(pathToFileURL(path.join(outDir, 'index.js')).href);
+    expect(execArgvFor(entry)).toEqual([]);
+    const d = driver({ entryPath: entry });
+    const port = await closedPort();
+    await expect(
+      d.forward({ addr: '127.0.0.1:8000', authtoken: TOKEN, serverAddr: `127.0.0.1:${port}` }),
+    ).rejects.toThrow(/failed to establish tcp connection/);
+  });
+});
+
 describe('ChildNgrokDriver plumbing (stand-in children)', () => {
   function fakeChild(body: string): string {
     const file = path.join(tempDir(), 'fake-child.mjs');
