@@ -298,6 +298,21 @@ describe('TunnelManager concurrency', () => {
     expect(driver.forwards).toHaveLength(1);
   });
 
+  it('a stop while the start is still preparing (reading the CA file) wins', async () => {
+    const gate = deferred<string>();
+    const { manager, driver } = rig({
+      settings: { ngrok: { authtoken: TOKEN, caCertPath: '/slow/ca.pem' } },
+      readFile: () => gate.promise,
+    });
+    const starting = manager.start();
+    const stopped = await manager.stop();
+    gate.resolve('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+    expect(stopped.state).toBe('stopped');
+    expect((await rejection(starting)).code).toBe('TUNNEL_CANCELLED');
+    expect(driver.forwards).toEqual([]);
+    expect(manager.status().state).toBe('stopped');
+  });
+
   it('a stop during a restart wins over the restart', async () => {
     const { manager, driver } = rig();
     await manager.start();

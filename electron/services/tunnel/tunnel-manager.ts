@@ -85,7 +85,8 @@ export class TunnelManager implements TunnelService {
   private busy: 'start' | 'restart' | null = null;
   private stopping: Promise<TunnelStatus> | null = null;
   private cancelStart: (() => void) | null = null;
-  private restartCancelled = false;
+  /** A stop arrived while a start or restart was in flight: it wins. */
+  private cancelRequested = false;
   private disposed = false;
 
   constructor(opts: TunnelManagerOptions) {
@@ -126,6 +127,7 @@ export class TunnelManager implements TunnelService {
     this.refuseIfBusy('start');
     if (this.state === 'online') return this.startWhileOnline(options);
     this.busy = 'start';
+    this.cancelRequested = false;
     try {
       return await this.startInternal(options);
     } finally {
@@ -134,7 +136,7 @@ export class TunnelManager implements TunnelService {
   }
 
   async stop(): Promise<TunnelStatus> {
-    if (this.busy === 'restart') this.restartCancelled = true;
+    if (this.busy) this.cancelRequested = true;
     return this.stopInternal('stop requested');
   }
 
@@ -143,11 +145,11 @@ export class TunnelManager implements TunnelService {
     const options: TunnelStartOptions = { ...this.lastOptions };
     if (opts.port !== undefined) options.port = this.parseOptions({ port: opts.port }).port;
     this.busy = 'restart';
-    this.restartCancelled = false;
+    this.cancelRequested = false;
     try {
       this.log.info({ ...this.describeOptions(options) }, 'tunnel restart requested');
       if (this.state !== 'stopped') await this.stopInternal('restart');
-      if (this.restartCancelled) throw this.cancelledError();
+      if (this.cancelRequested) throw this.cancelledError();
       return await this.startInternal(options);
     } finally {
       this.busy = null;
@@ -223,7 +225,7 @@ export class TunnelManager implements TunnelService {
       );
     }
     // A stop that arrived while the plan was being built wins.
-    if (this.stopping || this.restartCancelled) throw this.cancelledError();
+    if (this.stopping || this.cancelRequested) throw this.cancelledError();
     this.plan = plan;
     this.url = null;
     this.startedAt = null;
