@@ -1,0 +1,305 @@
+/**
+ * The webhook pipeline, assembled for the composition root: event store → ingest → listener → Redis outbox →
+ * forwarder → live feed → retention. Reacts to settings changes (re-listen on host/port, reconnect Redis, retarget
+ * forwarding) without a restart. Node-only.
+ */
+import type { Handlers } from '../../../shared/contract';
+import type {
+  EventDetail,
+  EventsListInput,
+  EventsStats,
+  EventSummary,
+  TriggerKind,
+} from '../../../shared/domain/events';
+import { KreoError } from '../../../shared/errors';
+import type { Settings } from '../../../shared/settings-schema';
+import type { EventBus } from '../core/event-bus';
+import type { Disposable, Listener } from '../core/lifecycle';
+import type { ModuleLogger } from '../logging/types';
+import type { SettingsChange } from '../settings/types';
+import { EventStore } from './event-store';
+import { Forwarder, type ForwarderOptions } from './forwarder';
+import { webhookHandlers } from './handlers';
+import { Ingestor } from './ingest';
+import { WebhookListener, type ListenerAddress, type ListenerState } from './listener';
+import { LiveFeed } from './live';
+import { RedisOutbox, type RedisOutboxOptions, type RedisStatus } from './redis-outbox';
+import { replayEvent, type ReplayResult } from './replay';
+import { buildWebhookServer, type IncomingDelivery } from './server';
+import { triggerEvent, type TriggerResult } from './simulator';
+import { parseSince } from './since';
+
+/** What the pipeline needs of the settings service. */
+export interface WebhookSettingsSource {
+  get(): Settings;
+  onDidChange(listener: Listener<SettingsChange>): Disposable;
+}
+
+export interface WebhookPipelineOptions {
+  /** Overrides server.host / server.port (port 0 = any free port: tests, benchmarks). */
+  host?: string;
+  port?: number;
+  bodyLimit?: number;
+  forward?: Partial<ForwarderOptions>;
+  redis?: Partial<RedisOutboxOptions>;
+  /** Approximate cap of the Redis stream; default store.retentionCount. */
+  streamMaxLen?: number;
+  /** How often retention runs (ms); default one minute. */
+  pruneIntervalMs?: number;
+}
+
+export interface WebhookPipelineDeps {
+  settings: WebhookSettingsSource;
+  /** The whatsapp.log module logger. */
+  log: ModuleLogger;
+  bus: Pick<EventBus, 'publish'>;
+  /** `<home>/data`; the store is `<dataDir>/events.db`. */
+  dataDir: string;
+  /** The tunnel's public base URL, or null when it is down. */
+  publicUrl: () => string | null;
+  fetch?: typeof fetch;
+  options?: WebhookPipelineOptions;
+}
+
+export type WebhookHandlers = Pick<
+  Handlers,
+  'events:list' | 'events:get' | 'events:replay' | 'events:trigger' | 'events:stats'
+>;
+
+export interface WebhookPipeline extends Disposable {
+  start(): Promise<void>;
+  dispose(): Promise<void>;
+  readonly handlers: WebhookHandlers;
+  /** Where the listener is bound, or null (not started, or binding failed: see listenError()). */
+  listenerAddress(): ListenerAddress | null;
+  listenError(): string | null;
+  onDidChangeListener(listener: Listener<ListenerState>): Disposable;
+  /** The open store, or null before start() or when it could not be opened (POSTs then get 503). */
+  readonly store: EventStore | null;
+  storeError(): string | null;
+  outboxBacklog(): { redis: number; forward: number };
+  redisStatus(): RedisStatus;
+  list(input: EventsListInput): EventSummary[];
+  get(id: number): EventDetail;
+  stats(): EventsStats;
+  replay(id: number, body?: string): Promise<ReplayResult>;
+  trigger(kind: TriggerKind, viaTunnel?: boolean): Promise<TriggerResult>;
+}
+
+const UNCHECKED_WARN_EVERY_MS = 60_000;
+
+export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipeline {
+  const { settings, log } = deps;
+  const opts = deps.options ?? {};
+  const doFetch = deps.fetch ?? globalThis.fetch;
+  const s = () => settings.get();
+  let store: EventStore | null = null;
+  let storeError: string | null = null;
+  let redis: RedisOutbox | null = null;
+  let forwarder: Forwarder | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
+  let pruning = false;
+  let subscription: Disposable | null = null;
+  let lastUncheckedWarn = 0;
+  let handlers: WebhookHandlers | null = null;
+
+  const live = new LiveFeed(deps.bus, () => store);
+  const ingestor = new Ingestor({
+    store: () => store,
+    targets: () => ({ redis: s().redis.url !== '', forward: s().forward.url !== '' }),
+    live,
+    log,
+    onQueued: () => {
+      redis?.kick();
+      forwarder?.kick();
+    },
+  });
+
+  const ingest = (d: IncomingDelivery) => {
+    if (d.signature === 'unchecked' && Date.now() - lastUncheckedWarn > UNCHECKED_WARN_EVERY_MS) {
+      lastUncheckedWarn = Date.now();
+      log.warning('meta.appSecret is not set: events are accepted without checking X-Hub-Signature-256');
+    }
+    return ingestor.ingest(d);
+  };
+
+  const listener = new WebhookListener({
+    build: () =>
+      buildWebhookServer({
+        path: () => s().webhook.path,
+        verifyToken: () => s().meta.verifyToken,
+        appSecret: () => s().meta.appSecret,
+        ingest,
+        log,
+        bodyLimit: opts.bodyLimit,
+      }),
+    host: () => opts.host ?? s().server.host,
+    port: () => opts.port ?? s().server.port,
+    path: () => s().webhook.path,
+    log,
+  });
+
+  const requireStore = (): EventStore => {
+    if (store) return store;
+    throw new KreoError(
+      'STORE_UNAVAILABLE',
+      storeError ? `The event store could not be opened: ${storeError}` : 'The event store is not open.',
+      'See whatsapp.log; check the data folder’s permissions and free space.',
+    );
+  };
+
+  async function prune(): Promise<void> {
+    if (!store || pruning) return;
+    pruning = true;
+    const st = store;
+    let total = 0;
+    try {
+      for (;;) {
+        const { retentionCount, retentionDays } = s().store;
+        const n = await st.committer.write(() => st.pruneChunk(Date.now(), retentionCount, retentionDays), {
+          durable: false,
+        });
+        total += n;
+        if (n < 500) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      if (total) log.info({ pruned: total }, `retention removed ${total} old event(s)`);
+    } catch (err) {
+      log.warning({ err: String(err) }, 'retention pass failed; will retry');
+    } finally {
+      pruning = false;
+    }
+  }
+
+  function onSettings(change: SettingsChange): void {
+    const keys = new Set<string>(change.changedKeys);
+    if (keys.has('server.host') || keys.has('server.port')) void listener.relisten();
+    if (keys.has('redis.url') || keys.has('redis.stream')) redis?.reconfigure();
+    if (keys.has('forward.url')) forwarder?.reconfigure();
+    if (keys.has('store.retentionCount') || keys.has('store.retentionDays')) void prune();
+  }
+
+  const pipeline: WebhookPipeline = {
+    async start() {
+      try {
+        store = EventStore.open(deps.dataDir);
+        log.info({ file: store.file }, 'event store open');
+      } catch (err) {
+        storeError = err instanceof Error ? err.message : String(err);
+        log.critical(
+          { err: storeError },
+          'event store could not be opened; webhook POSTs are answered 503 so Meta retries',
+        );
+      }
+      subscription = settings.onDidChange(onSettings);
+      await listener.start();
+      if (!store) return;
+      await ingestor.recover();
+      const st = store;
+      redis = new RedisOutbox({
+        store: st,
+        log,
+        url: () => s().redis.url,
+        stream: () => s().redis.stream,
+        maxLen: () => opts.streamMaxLen ?? s().store.retentionCount,
+        onQueued: (ids) => live.change(ids),
+        options: opts.redis,
+      });
+      forwarder = new Forwarder({
+        store: st,
+        log,
+        url: () => s().forward.url,
+        fetch: doFetch,
+        onChanged: (ids) => live.change(ids),
+        options: opts.forward,
+      });
+      redis.start();
+      forwarder.start();
+      const backlog = st.backlog();
+      if (backlog.redis || backlog.forward) log.info(backlog, 'resuming outbox backlog');
+      pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000);
+      pruneTimer.unref();
+      void prune();
+    },
+
+    async dispose() {
+      subscription?.dispose();
+      subscription = null;
+      if (pruneTimer) clearInterval(pruneTimer);
+      await listener.dispose();
+      await Promise.allSettled([redis?.dispose(), forwarder?.dispose()]);
+      live.dispose();
+      if (store) {
+        try {
+          store.close();
+        } catch (err) {
+          log.error({ err: String(err) }, 'closing the event store failed');
+        }
+      }
+      store = null;
+    },
+
+    get handlers() {
+      return (handlers ??= webhookHandlers(pipeline));
+    },
+    listenerAddress: () => listener.address(),
+    listenError: () => listener.error(),
+    onDidChangeListener: (l) => listener.onDidChange(l),
+    get store() {
+      return store;
+    },
+    storeError: () => storeError,
+    outboxBacklog: () => (store ? store.backlog() : { redis: 0, forward: 0 }),
+    redisStatus: () =>
+      redis?.status() ?? { configured: s().redis.url !== '', connected: false, lastError: null },
+
+    list(input) {
+      const { since, limit, ...rest } = input;
+      return requireStore().list({ ...rest, limit, sinceMs: since ? parseSince(since) : undefined });
+    },
+    get(id) {
+      const detail = requireStore().detail(id);
+      if (!detail)
+        throw new KreoError(
+          'EVENT_NOT_FOUND',
+          `No stored event has id ${id}.`,
+          'List ids with `kreo events list`.',
+        );
+      return detail;
+    },
+    stats() {
+      const st = requireStore();
+      const { total, duplicates, perMinute } = st.stats(Date.now());
+      const backlog = st.backlog();
+      return { total, duplicates, queueBacklog: backlog.redis, forwardBacklog: backlog.forward, perMinute };
+    },
+    replay: (id, body) =>
+      replayEvent(
+        {
+          store: () => store,
+          ingestor,
+          forwardUrl: () => s().forward.url,
+          appSecret: () => s().meta.appSecret,
+          fetch: doFetch,
+          log,
+          timeoutMs: forwarder?.opts.timeoutMs ?? 10_000,
+          onChanged: (ids) => live.change(ids),
+        },
+        id,
+        body,
+      ),
+    trigger: (kind, viaTunnel) =>
+      triggerEvent(
+        {
+          settings: s,
+          localUrl: () => listener.address()?.url ?? null,
+          publicUrl: deps.publicUrl,
+          fetch: doFetch,
+          log,
+        },
+        kind,
+        viaTunnel,
+      ),
+  };
+  return pipeline;
+}
