@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 const reports = 'reports';
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
-const only = process.argv[2]; // optional: "unit" or "e2e" or "static"
+const only = process.argv[2]; // optional: "unit", "e2e", "static" or "package"
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
 
@@ -28,6 +28,12 @@ function check(label, ok) {
 if (!only || only === 'static') {
   check('typecheck', run('typecheck', 'npm', ['run', '--silent', 'typecheck']));
   check('lint', run('lint', 'npx', ['eslint', '.', '--max-warnings=0']));
+}
+
+if (!only || only === 'package') {
+  // Builds, packages with a stand-in Electron and inspects app.asar; then scans the shell (Electronegativity).
+  check('packaging', run('packaging check', 'node', ['scripts/check-package.mjs']));
+  check('security scan', run('security scan', 'node', ['scripts/check-electronegativity.mjs']));
 }
 
 if (!only || only === 'unit') {

@@ -180,8 +180,8 @@ export function startDesktopApp(opts: DesktopAppOptions): DesktopApp {
       host.invoke('webhook:status', {}),
     ]);
     trayController.update({
-      ...(tunnel.ok ? { tunnel: tunnel.value as TunnelStatus } : {}),
-      ...(webhook.ok ? { webhookRegistered: (webhook.value as WebhookStatus).registered } : {}),
+      ...(tunnel.ok && tunnel.value ? { tunnel: tunnel.value as TunnelStatus } : {}),
+      webhookRegistered: webhook.ok && (webhook.value as WebhookStatus | null)?.registered === true,
     });
     return true;
   })();

@@ -50,6 +50,16 @@ export interface BrowserBridge {
   close(): void;
 }
 
+const ENV_KEYS: (keyof BrowserBridgeEnv)[] = [
+  'location',
+  'history',
+  'storage',
+  'fetch',
+  'WebSocket',
+  'setTimeout',
+  'clearTimeout',
+];
+
 function defaultEnv(): BrowserBridgeEnv {
   return {
     location: window.location,
@@ -102,10 +112,9 @@ const NO_TOKEN = new KreoError(
 export function createBrowserBridge(
   opts: BrowserBridgeOptions = {},
 ): BrowserBridge & { opened: Promise<void> } {
-  const env = {
-    ...(typeof window === 'undefined' ? {} : defaultEnv()),
-    ...opts.env,
-  } as BrowserBridgeEnv;
+  const given = opts.env ?? {};
+  const complete = ENV_KEYS.every((key) => given[key] !== undefined);
+  const env = { ...(complete ? {} : defaultEnv()), ...given } as BrowserBridgeEnv;
   const token = takeToken(env);
   const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
 
