@@ -151,3 +151,82 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5_000, st
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+export interface RedisServer {
+  url: string;
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts a throwaway `redis-server` on a free loopback port (no persistence); stop() kills it by pid. */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const { spawn } = await import('node:child_process');
+  const net = await import('node:net');
+  const freePort =
+    port ??
+    (await new Promise<number>((resolve, reject) => {
+      const srv = net.createServer();
+      srv.once('error', reject);
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    }));
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(freePort),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--protected-mode',
+      'no',
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  await waitFor(
+    () =>
+      new Promise<boolean>((resolve) => {
+        const sock = net.connect(freePort, '127.0.0.1');
+        sock.once('connect', () => {
+          sock.write('PING\r\n');
+          sock.once('data', (d) => {
+            sock.destroy();
+            resolve(d.toString().startsWith('+PONG'));
+          });
+        });
+        sock.once('error', () => resolve(false));
+      }),
+    10_000,
+    50,
+  );
+  return {
+    url: `redis://127.0.0.1:${freePort}`,
+    port: freePort,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        process.kill(child.pid!, 'SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Largest number of `times` (ms) inside any half-open window [t, t + windowMs). */
+export function maxInWindow(times: number[], windowMs = 1000): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let j = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (sorted[i]! - sorted[j]! >= windowMs) j++;
+    best = Math.max(best, i - j + 1);
+  }
+  return best;
+}

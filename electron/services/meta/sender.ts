@@ -1,0 +1,394 @@
+/**
+ * Outbound messages: a bounded queue (rateLimit.maxQueueSize; full → SEND_QUEUE_FULL), at most
+ * rateLimit.concurrency sends at once, and rateLimit.messagesPerSecond through the token bucket (shared through
+ * Redis when configured). Meta's throttling answers (130429, 80007, 4) push the whole bucket back and lower the rate
+ * for a while; 131056 (pair limit) holds only that message; transient failures are retried with backoff.
+ */
+import type {
+  RateLimitStatus,
+  SendResult,
+  SendTemplateInput,
+  SendTextInput,
+} from '../../../shared/domain/meta';
+import { KreoError, toErrorInfo } from '../../../shared/errors';
+import type { EventBus } from '../core/event-bus';
+import type { ModuleLogger } from '../logging/types';
+import type { GraphApi } from './graph-api';
+import { graphCodeOf, isTransient, THROTTLE_CODES } from './graph-errors';
+import type { RateLimiter } from './rate-limiter';
+import type { SettingsReader } from './types';
+
+export interface SenderDeps {
+  settings: SettingsReader;
+  graph: GraphApi;
+  limiter: RateLimiter;
+  logger: ModuleLogger;
+  bus?: Pick<EventBus, 'publish'>;
+  /** Bucket size. 1 (default) = never more than the rate in any one-second window. */
+  burst?: number;
+  /** Attempts for transient failures (5xx, network). Default 6. */
+  maxAttempts?: number;
+  /** Retries after throttling answers before giving up. Default 20. */
+  maxThrottleRetries?: number;
+  /** First pause after a throughput answer; doubles while they keep coming. */
+  throttlePauseMs?: number;
+  throttlePauseMaxMs?: number;
+  /** Hold for one recipient after 131056. */
+  pairHoldMs?: number;
+  /** How long the lowered rate takes to climb back to the configured one. */
+  recoverMs?: number;
+  statusIntervalMs?: number;
+  /** Called with every granted slot (benchmarks and tests measure windows on it). */
+  onSlot?: (slotMs: number) => void;
+}
+
+interface Job {
+  to: string;
+  payload: Record<string, unknown>;
+  enqueuedAt: number;
+  startedAt: number;
+  attempts: number;
+  /** Throttling answers this message got (bounded separately from other failures). */
+  throttles: number;
+  /** When (local clock) its current slot was reserved: throttle answers for slots reserved before the last penalty
+   * add no new penalty (they were already on their way). */
+  reservedAt: number;
+  resolve: (r: SendResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A FIFO with O(1) push/shift and unshift for retries. */
+class Deque<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length(): number {
+    return this.items.length - this.head;
+  }
+  push(v: T): void {
+    this.items.push(v);
+  }
+  unshift(v: T): void {
+    if (this.head > 0) this.items[--this.head] = v;
+    else this.items.unshift(v);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const v = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return v;
+  }
+  drain(): T[] {
+    const out = this.items.slice(this.head) as T[];
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Sender {
+  private readonly ready = new Deque<Job>();
+  private readonly delayed = new Map<Job, NodeJS.Timeout>();
+  private workers = 0;
+  private inFlight = 0;
+  private readonly counts = { sent: 0, failed: 0, throttled: 0, rejected: 0 };
+  private readonly completions: number[] = [];
+  private consecutiveThrottles = 0;
+  private throttleAt = 0;
+  private penaltyAt = 0;
+  private factorAtThrottle = 1;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private idleTicks = 0;
+  private disposed = false;
+  private readonly burst: number;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.burst = deps.burst ?? 1;
+  }
+
+  sendText(input: SendTextInput): Promise<SendResult> {
+    const to = input.to.replace(/^\+/, '');
+    return this.enqueue(to, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      type: 'text',
+      text: {
+        body: input.text,
+        ...(input.previewUrl !== undefined ? { preview_url: input.previewUrl } : {}),
+      },
+    });
+  }
+
+  sendTemplate(input: SendTemplateInput): Promise<SendResult> {
+    const to = input.to.replace(/^\+/, '');
+    return this.enqueue(to, {
+      messaging_product: 'whatsapp',
+      recipient_type: 'individual',
+      to,
+      type: 'template',
+      template: {
+        name: input.name,
+        language: { code: input.language },
+        ...(input.components ? { components: input.components } : {}),
+      },
+    });
+  }
+
+  get queueDepth(): number {
+    return this.ready.length + this.delayed.size;
+  }
+
+  async status(): Promise<RateLimitStatus> {
+    const rl = this.deps.settings.get().rateLimit;
+    let tokens = 0;
+    try {
+      tokens = await this.deps.limiter.tokens(this.rate(), this.burst);
+    } catch {
+      // shown as 0
+    }
+    return {
+      messagesPerSecond: rl.messagesPerSecond,
+      concurrency: rl.concurrency,
+      maxQueueSize: rl.maxQueueSize,
+      currentRate: this.currentRate(),
+      tokens: Math.max(0, Math.round(tokens * 100) / 100),
+      queueDepth: this.queueDepth,
+      inFlight: this.inFlight,
+      ...this.counts,
+      backend: this.deps.limiter.backend,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    const stopped = () =>
+      new KreoError(
+        'UNAVAILABLE',
+        'The sender stopped before the message was sent.',
+        'Send it again once the panel runs.',
+      );
+    for (const job of this.ready.drain()) job.reject(stopped());
+    for (const [job, timer] of this.delayed) {
+      clearTimeout(timer);
+      job.reject(stopped());
+    }
+    this.delayed.clear();
+    await this.deps.limiter.dispose();
+  }
+
+  // --- internals ---------------------------------------------------------------------------------------------
+
+  private enqueue(to: string, payload: Record<string, unknown>): Promise<SendResult> {
+    const s = this.deps.settings.get();
+    if (this.disposed) return Promise.reject(new KreoError('UNAVAILABLE', 'The sender has stopped.'));
+    const missing = [
+      ...(s.meta.phoneNumberId ? [] : ['meta.phoneNumberId']),
+      ...(s.meta.accessToken ? [] : ['meta.accessToken']),
+    ];
+    if (missing.length) {
+      return Promise.reject(
+        new KreoError(
+          'META_NOT_CONFIGURED',
+          `Sending needs ${missing.join(' and ')}.`,
+          `Set ${missing.join(' and ')} in Settings → Meta or with \`kreo config set ${missing[0]} …\`.`,
+          { missing },
+        ),
+      );
+    }
+    if (this.queueDepth >= s.rateLimit.maxQueueSize) {
+      this.counts.rejected++;
+      this.deps.logger.warning({ queueDepth: this.queueDepth }, 'Outbound queue full: message refused');
+      return Promise.reject(
+        new KreoError(
+          'SEND_QUEUE_FULL',
+          `The outbound queue is full (${this.queueDepth} of rateLimit.maxQueueSize=${s.rateLimit.maxQueueSize} messages waiting); the message was not queued.`,
+          'Wait for the queue to drain (`kreo ratelimit status`), or raise rateLimit.maxQueueSize or rateLimit.messagesPerSecond.',
+          { queueDepth: this.queueDepth, maxQueueSize: s.rateLimit.maxQueueSize },
+        ),
+      );
+    }
+    return new Promise<SendResult>((resolve, reject) => {
+      this.ready.push({
+        to,
+        payload,
+        enqueuedAt: performance.now(),
+        startedAt: 0,
+        attempts: 0,
+        throttles: 0,
+        reservedAt: 0,
+        resolve,
+        reject,
+      });
+      this.startStatusPush();
+      this.pump();
+    });
+  }
+
+  /** The rate in use now: the configured one, lowered after throttling and climbing back over `recoverMs`. */
+  private rate(): number {
+    const configured = this.deps.settings.get().rateLimit.messagesPerSecond;
+    if (!this.throttleAt) return configured;
+    const since = performance.now() - this.throttleAt;
+    const factor = Math.min(
+      1,
+      this.factorAtThrottle + (since / (this.deps.recoverMs ?? 10_000)) * (1 - this.factorAtThrottle),
+    );
+    return configured * factor;
+  }
+
+  private currentRate(): number {
+    const cutoff = performance.now() - 1000;
+    while (this.completions.length && this.completions[0]! < cutoff) this.completions.shift();
+    return this.completions.length;
+  }
+
+  private pump(): void {
+    const concurrency = this.deps.settings.get().rateLimit.concurrency;
+    while (!this.disposed && this.workers < concurrency && this.ready.length) {
+      const job = this.ready.shift()!;
+      this.workers++;
+      void this.run(job).finally(() => {
+        this.workers--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    const stopped = () => new KreoError('UNAVAILABLE', 'The sender stopped before the message was sent.');
+    let reservation;
+    job.reservedAt = performance.now();
+    try {
+      reservation = await this.deps.limiter.reserve(this.rate(), this.burst);
+    } catch (err) {
+      this.counts.failed++;
+      return job.reject(
+        new KreoError(
+          'SEND_FAILED',
+          `The rate limiter failed: ${(err as Error).message}`,
+          'Check redis.url and `kreo health`.',
+        ),
+      );
+    }
+    this.deps.onSlot?.(reservation.slotMs);
+    if (reservation.delayMs > 0) await sleep(reservation.delayMs);
+    if (this.disposed) return job.reject(stopped());
+    const s = this.deps.settings.get();
+    job.attempts++;
+    if (job.attempts === 1) job.startedAt = performance.now();
+    this.inFlight++;
+    try {
+      const answer = await this.deps.graph.sendMessage(s.meta.phoneNumberId, s.meta.accessToken, job.payload);
+      this.counts.sent++;
+      this.completions.push(performance.now());
+      this.consecutiveThrottles = 0;
+      job.resolve({
+        messageId: answer.messages[0]!.id,
+        to: job.to,
+        queuedMs: Math.round(job.startedAt - job.enqueuedAt),
+        attempts: job.attempts,
+      });
+    } catch (err) {
+      await this.onFailure(job, err);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async onFailure(job: Job, err: unknown): Promise<void> {
+    const code = graphCodeOf(err);
+    const throttle = code !== undefined && THROTTLE_CODES.has(code);
+    if (throttle) {
+      this.counts.throttled++;
+      job.throttles++;
+    }
+    const transient = isTransient(err) || (err instanceof KreoError && err.details?.network === 'refused');
+    const exhausted = throttle
+      ? job.throttles > (this.deps.maxThrottleRetries ?? 20)
+      : job.attempts - job.throttles >= (this.deps.maxAttempts ?? 6);
+    if ((!throttle && !transient) || exhausted) {
+      this.counts.failed++;
+      const info = toErrorInfo(err);
+      this.deps.logger.warning(
+        { to: job.to, attempts: job.attempts, code: info.code, graphCode: code },
+        `Send failed: ${info.message}`,
+      );
+      job.reject(
+        err instanceof KreoError && err.code === 'META_API_ERROR'
+          ? new KreoError('SEND_FAILED', err.message, err.hint, err.details)
+          : err,
+      );
+      return;
+    }
+    if (code === 131056) {
+      const hold = (this.deps.pairHoldMs ?? 6_000) * job.throttles;
+      this.deps.logger.info({ to: job.to, holdMs: hold }, 'Pair rate limit (131056): holding this recipient');
+      this.later(job, hold);
+      return;
+    }
+    if (throttle) {
+      // Answers for slots granted before the last penalty were already on their way: retry them, no new penalty.
+      if (job.reservedAt >= this.penaltyAt) await this.penalize(code!);
+      this.ready.unshift(job);
+      return;
+    }
+    this.later(job, Math.min(10_000, 250 * 2 ** job.attempts) * (0.5 + Math.random() / 2));
+  }
+
+  /** Pushes the bucket back (doubling while throttling continues) and lowers the rate for `recoverMs`. */
+  private async penalize(code: number): Promise<void> {
+    this.consecutiveThrottles++;
+    const base = this.deps.throttlePauseMs ?? 1_000;
+    const pause = Math.min(
+      this.deps.throttlePauseMaxMs ?? 30_000,
+      base * 2 ** (this.consecutiveThrottles - 1),
+    );
+    const before = this.rate();
+    this.factorAtThrottle = Math.max(
+      0.1,
+      (before / this.deps.settings.get().rateLimit.messagesPerSecond) * 0.7,
+    );
+    this.throttleAt = this.penaltyAt = performance.now();
+    this.deps.logger.warning(
+      { graphCode: code, pauseMs: pause, rate: Math.round(this.rate() * 100) / 100 },
+      `Meta is throttling (code ${code}): pausing ${pause} ms and lowering the rate`,
+    );
+    try {
+      await this.deps.limiter.penalize(before, this.burst, pause / 1000);
+    } catch {
+      // the limiter falls back by itself; nothing to add
+    }
+  }
+
+  private later(job: Job, ms: number): void {
+    const timer = setTimeout(() => {
+      this.delayed.delete(job);
+      this.ready.unshift(job);
+      this.pump();
+    }, ms);
+    this.delayed.set(job, timer);
+  }
+
+  private startStatusPush(): void {
+    if (this.statusTimer || !this.deps.bus) return;
+    this.idleTicks = 0;
+    this.statusTimer = setInterval(() => {
+      const idle = this.queueDepth === 0 && this.workers === 0;
+      this.idleTicks = idle ? this.idleTicks + 1 : 0;
+      void this.status().then((st) => this.deps.bus?.publish('ratelimit:status', st));
+      if (this.idleTicks >= 2 && this.statusTimer) {
+        clearInterval(this.statusTimer);
+        this.statusTimer = null;
+      }
+    }, this.deps.statusIntervalMs ?? 1_000);
+    this.statusTimer.unref?.();
+  }
+}
