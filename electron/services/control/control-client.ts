@@ -4,7 +4,7 @@
  * to /api/events lazily and closes it when the last listener leaves. `connectToHost(home)` finds the host through
  * run/host.json.
  */
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { z } from 'zod';
 import {
   requests,
@@ -41,6 +41,7 @@ export class ControlClient implements KreoClient {
   private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
   private socket: WebSocket | undefined;
   private socketOpen: Promise<void> | undefined;
+  private generation = 0;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly fetchImpl: typeof fetch;
@@ -112,42 +113,52 @@ export class ControlClient implements KreoClient {
   }
 
   private ensureSocket(): void {
-    if (this.socket || this.closed) return;
-    const url = `${this.opts.baseUrl.replace(/^http/, 'ws')}/api/events`;
-    const socket = new WebSocket(url, [WS_PROTOCOL], {
-      headers: { authorization: `Bearer ${this.opts.token}` },
-    });
-    this.socket = socket;
-    this.socketOpen = new Promise<void>((resolve, reject) => {
-      socket.once('open', () => resolve());
-      socket.once('unexpected-response', (_req, res) =>
-        reject(
-          new KreoError(
-            res.statusCode === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE',
-            `The host refused the event stream (HTTP ${res.statusCode}).`,
+    if (this.socketOpen || this.closed) return;
+    const generation = ++this.generation;
+    // ws loads on first use: one-shot CLI commands never pay for it.
+    this.socketOpen = import('ws').then(({ WebSocket: Ws }) => {
+      // Closed (or the last listener left) while ws was loading.
+      if (this.closed || generation !== this.generation)
+        throw new KreoError('UNAVAILABLE', 'The event stream was closed.');
+      const url = `${this.opts.baseUrl.replace(/^http/, 'ws')}/api/events`;
+      const socket = new Ws(url, [WS_PROTOCOL], {
+        headers: { authorization: `Bearer ${this.opts.token}` },
+      });
+      this.socket = socket;
+      socket.on('message', (data) => this.dispatch(data.toString()));
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        if (this.socket !== socket) return;
+        this.socket = undefined;
+        this.socketOpen = undefined;
+        // Keep listening across a dropped connection while anyone listens.
+        if (!this.closed && this.listeners.size > 0)
+          this.reconnectTimer = setTimeout(() => this.ensureSocket(), 1000);
+      });
+      return new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('unexpected-response', (_req, res) =>
+          reject(
+            new KreoError(
+              res.statusCode === 401 ? 'UNAUTHORIZED' : 'UNAVAILABLE',
+              `The host refused the event stream (HTTP ${res.statusCode}).`,
+            ),
           ),
-        ),
-      );
-      socket.once('error', () =>
-        reject(new KreoError('HOST_NOT_RUNNING', 'The KREO host did not answer.', START_HINT)),
-      );
+        );
+        socket.once('error', () =>
+          reject(new KreoError('HOST_NOT_RUNNING', 'The KREO host did not answer.', START_HINT)),
+        );
+      });
     });
     this.socketOpen.catch(() => {});
-    socket.on('message', (data) => this.dispatch(data.toString()));
-    socket.on('error', () => {});
-    socket.on('close', () => {
-      if (this.socket !== socket) return;
-      this.socket = undefined;
-      // Keep listening across a dropped connection while anyone listens.
-      if (!this.closed && this.listeners.size > 0)
-        this.reconnectTimer = setTimeout(() => this.ensureSocket(), 1000);
-    });
   }
 
   private closeSocket(): void {
+    this.generation++;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const socket = this.socket;
     this.socket = undefined;
+    this.socketOpen = undefined;
     if (!socket) return;
     if (socket.readyState === socket.CONNECTING) socket.terminate();
     else socket.close();
