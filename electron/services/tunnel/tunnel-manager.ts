@@ -17,7 +17,6 @@ import { readFile } from 'node:fs/promises';
 import {
   MAX_CONNECTION_CHANGES,
   requestedDomain,
-  tunnelStartOptionsSchema,
   type TestConnectionResult,
   type TunnelStartOptions,
   type TunnelState,
@@ -30,6 +29,14 @@ import type { ModuleLogger } from '../logging/types';
 import type { SettingsService } from '../settings/types';
 import { scrubSecrets, translateNgrokError } from './ngrok-errors';
 import { buildStartPlan, describePlan, forwardConfigOf, localTargetOf, type StartPlan } from './tunnel-plan';
+import {
+  bounded,
+  describeOptions,
+  ngrokLineLevel,
+  notOnlineResult,
+  parseStartOptions,
+  tunnelErrors,
+} from './tunnel-support';
 import { runTestConnection } from './tunnel-test-connection';
 import type { NgrokDriver, NgrokSessionEvent, TunnelService } from './types';
 
@@ -123,7 +130,7 @@ export class TunnelManager implements TunnelService {
   }
 
   async start(opts: TunnelStartOptions = {}): Promise<TunnelStatus> {
-    const options = this.parseOptions(opts);
+    const options = parseStartOptions(opts);
     this.refuseIfBusy('start');
     if (this.state === 'online') return this.startWhileOnline(options);
     this.busy = 'start';
@@ -143,13 +150,13 @@ export class TunnelManager implements TunnelService {
   async restart(opts: { port?: number } = {}): Promise<TunnelStatus> {
     this.refuseIfBusy('restart');
     const options: TunnelStartOptions = { ...this.lastOptions };
-    if (opts.port !== undefined) options.port = this.parseOptions({ port: opts.port }).port;
+    if (opts.port !== undefined) options.port = parseStartOptions({ port: opts.port }).port;
     this.busy = 'restart';
     this.cancelRequested = false;
     try {
-      this.log.info({ ...this.describeOptions(options) }, 'tunnel restart requested');
+      this.log.info({ ...describeOptions(options) }, 'tunnel restart requested');
       if (this.state !== 'stopped') await this.stopInternal('restart');
-      if (this.cancelRequested) throw this.cancelledError();
+      if (this.cancelRequested) throw tunnelErrors.cancelled();
       return await this.startInternal(options);
     } finally {
       this.busy = null;
@@ -158,21 +165,7 @@ export class TunnelManager implements TunnelService {
 
   async testConnection(): Promise<TestConnectionResult> {
     const plan = this.plan;
-    if (this.state !== 'online' || !this.url || !plan) {
-      const error = new KreoError(
-        'TUNNEL_NOT_RUNNING',
-        'The tunnel is not online, so there is no public URL to test.',
-        'Start it with kreo ngrok start, then test again.',
-      );
-      return {
-        ok: false,
-        url: null,
-        statusCode: null,
-        roundTripMs: null,
-        challengeMatched: false,
-        error: error.toInfo(),
-      };
-    }
+    if (this.state !== 'online' || !this.url || !plan) return notOnlineResult();
     const settings = this.currentSettings();
     const result = await runTestConnection({
       publicUrl: this.url,
@@ -212,7 +205,7 @@ export class TunnelManager implements TunnelService {
   // ---- start ----
 
   private async startInternal(options: TunnelStartOptions): Promise<TunnelStatus> {
-    if (this.disposed) throw new KreoError('UNAVAILABLE', 'The tunnel service is shutting down.');
+    if (this.disposed) throw tunnelErrors.shuttingDown();
     this.lastOptions = { ...options };
     const settings = this.currentSettings();
     let plan: StartPlan;
@@ -225,7 +218,7 @@ export class TunnelManager implements TunnelService {
       );
     }
     // A stop that arrived while the plan was being built wins.
-    if (this.stopping || this.cancelRequested) throw this.cancelledError();
+    if (this.stopping || this.cancelRequested) throw tunnelErrors.cancelled();
     this.plan = plan;
     this.url = null;
     this.startedAt = null;
@@ -255,18 +248,11 @@ export class TunnelManager implements TunnelService {
     }
     if (outcome.kind === 'cancelled') {
       this.log.info('tunnel start cancelled by a stop request');
-      throw this.cancelledError();
+      throw tunnelErrors.cancelled();
     }
     const error =
       outcome.kind === 'timeout'
-        ? new KreoError(
-            'TUNNEL_START_TIMEOUT',
-            `ngrok did not answer within ${Math.round(this.startTimeoutMs / 1000)} s.`,
-            plan.serverAddr
-              ? `The server at ${plan.serverAddr} (ngrok.serverAddr) accepts connections but does not answer; check it, then run kreo ngrok start again.`
-              : 'A firewall or proxy may be holding the connection to ngrok (connect.ngrok-agent.com:443). Check the network, then run kreo ngrok start again.',
-            { timeoutMs: this.startTimeoutMs },
-          )
+        ? tunnelErrors.startTimeout(this.startTimeoutMs, plan.serverAddr)
         : translateNgrokError(outcome.error, {
             domain: plan.domain,
             localTarget: plan.localTarget,
@@ -306,14 +292,7 @@ export class TunnelManager implements TunnelService {
       (options.port !== undefined && options.port !== plan.port) ||
       (wantedDomain !== undefined && requestedDomain(wantedDomain) !== plan.domain) ||
       (options.authtoken !== undefined && options.authtoken !== plan.authtoken);
-    if (differs) {
-      throw new KreoError(
-        'TUNNEL_BUSY',
-        `The tunnel is already online at ${this.url} with other options.`,
-        'Stop it first (kreo ngrok stop) and start it with the new options, or use kreo ngrok restart --port N.',
-        { state: this.state },
-      );
-    }
+    if (differs) throw tunnelErrors.onlineWithOtherOptions(this.url);
     this.log.info({ url: this.url }, 'start requested while online: nothing to do');
     return this.status();
   }
@@ -339,7 +318,7 @@ export class TunnelManager implements TunnelService {
     if (from === 'starting') {
       await this.resetDriver('stop during start');
     } else {
-      const graceful = await this.bounded(this.driver.disconnect(), this.stopTimeoutMs);
+      const graceful = await bounded(this.driver.disconnect(), this.stopTimeoutMs);
       if (graceful !== 'ok') {
         this.log.warning(
           {
@@ -368,11 +347,7 @@ export class TunnelManager implements TunnelService {
     }
     if (event.type === 'ended') {
       if (this.state !== 'online') return;
-      const error = new KreoError(
-        'TUNNEL_FAILED',
-        `The tunnel went down: ${event.reason}.`,
-        'Start it again with kreo ngrok start; if it keeps happening, see ngrok_manager.log (kreo ngrok logs).',
-      );
+      const error = tunnelErrors.wentDown(event.reason);
       this.url = null;
       this.startedAt = null;
       this.connection = null;
@@ -399,12 +374,7 @@ export class TunnelManager implements TunnelService {
 
   private logNgrokLine(raw: string): void {
     const line = scrubSecrets(raw, this.secrets(this.currentSettings()));
-    const level = /^(\w+)\s/.exec(line)?.[1]?.toUpperCase();
-    const text = `ngrok: ${line}`;
-    if (level === 'ERROR') this.log.error(text);
-    else if (level === 'WARN' || level === 'WARNING') this.log.warning(text);
-    else if (level === 'INFO') this.log.info(text);
-    else this.log.debug(text);
+    this.log[ngrokLineLevel(line)](`ngrok: ${line}`);
   }
 
   // ---- helpers ----
@@ -428,29 +398,13 @@ export class TunnelManager implements TunnelService {
   }
 
   private async resetDriver(reason: string): Promise<void> {
-    const outcome = await this.bounded(this.driver.reset(), RESET_BOUND_MS);
+    const outcome = await bounded(this.driver.reset(), RESET_BOUND_MS);
     if (outcome === 'ok') this.log.debug({ reason }, 'ngrok helper reset');
     else
       this.log.warning(
         { reason, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.error) },
         'ngrok helper reset did not finish',
       );
-  }
-
-  private async bounded(work: Promise<unknown>, ms: number): Promise<'ok' | 'timeout' | { error: unknown }> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)));
-    try {
-      return await Promise.race([
-        work.then(
-          () => 'ok' as const,
-          (error: unknown) => ({ error }),
-        ),
-        timeout,
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
   private pushChange(status: ConnectionChange['status'], detail: string): void {
@@ -464,7 +418,7 @@ export class TunnelManager implements TunnelService {
   }
 
   private refuseIfBusy(what: 'start' | 'restart'): void {
-    if (this.disposed) throw new KreoError('UNAVAILABLE', 'The tunnel service is shutting down.');
+    if (this.disposed) throw tunnelErrors.shuttingDown();
     const doing = this.stopping
       ? 'stopping'
       : this.busy
@@ -474,38 +428,7 @@ export class TunnelManager implements TunnelService {
         : null;
     if (!doing) return;
     this.log.info({ state: this.state }, `${what} refused: the tunnel is ${doing}`);
-    throw new KreoError(
-      'TUNNEL_BUSY',
-      `The tunnel is ${doing}; try again when it has finished.`,
-      'Watch kreo ngrok status; kreo ngrok stop cancels a start that takes too long.',
-      { state: this.state },
-    );
-  }
-
-  private cancelledError(): KreoError {
-    return new KreoError(
-      'TUNNEL_CANCELLED',
-      undefined,
-      'Run kreo ngrok start again when you want the tunnel.',
-    );
-  }
-
-  private parseOptions(opts: TunnelStartOptions): TunnelStartOptions {
-    const parsed = tunnelStartOptionsSchema.safeParse(opts ?? {});
-    if (parsed.success) return parsed.data;
-    const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') || 'options';
-    throw new KreoError(
-      'INVALID_ARGUMENT',
-      `Tunnel start option ${key} is not valid: ${issue?.message ?? 'bad value'}.`,
-      'Example: kreo ngrok start --port 8000 --domain my-app.ngrok-free.app',
-      { key },
-    );
-  }
-
-  private describeOptions(options: TunnelStartOptions): Record<string, unknown> {
-    const { authtoken, ...rest } = options;
-    return { ...rest, ...(authtoken ? { tokenSource: 'one-off' } : {}) };
+    throw tunnelErrors.busy(doing, this.state);
   }
 
   private currentSettings(): Settings {
