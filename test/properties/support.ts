@@ -38,11 +38,14 @@ export const nastyKey = fc.constantFrom(
   '😀',
 );
 
-/** An object whose keys are `keys` (some) plus odd ones, with arbitrary values. */
-export function objectWithKeys(keys: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
+/** An object whose keys are `keys` (some) plus odd ones, with arbitrary values (`values`, default anyValue). */
+export function objectWithKeys(
+  keys: readonly string[],
+  values: fc.Arbitrary<unknown> = anyValue,
+): fc.Arbitrary<Record<string, unknown>> {
   const known = keys.length ? fc.constantFrom(...keys) : fc.constant('x');
   return fc
-    .array(fc.tuple(fc.oneof(known, nastyKey, fc.string({ maxLength: 12 })), anyValue), { maxLength: 5 })
+    .array(fc.tuple(fc.oneof(known, nastyKey, fc.string({ maxLength: 12 })), values), { maxLength: 5 })
     .map((pairs) => {
       const out: Record<string, unknown> = {};
       for (const [k, v] of pairs)
@@ -64,13 +67,12 @@ export function schemaKeys(schema: z.ZodType): string[] {
   return [];
 }
 
-/** Stack frames, source paths or module internals: none of these may reach a client. */
+/** Stack frames, source file positions or module internals: none of these may reach a client. */
 const LEAK_PATTERNS = [
   /\n\s+at\s/,
   /\bat\s+\S+\s+\(\/?[\w./-]+:\d+:\d+\)/,
   /node_modules/,
-  /\/work\/|\/home\/|\/tmp\/kreo/,
-  /\.ts:\d+/,
+  /\.[cm]?[jt]s:\d+/,
   /\bTypeError\b|\bReferenceError\b|\bSyntaxError\b/,
 ];
 
