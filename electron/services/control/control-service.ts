@@ -40,6 +40,19 @@ export interface ControlService extends Disposable {
   readonly discovery: DiscoveryInfo | null;
 }
 
+/** Throws UNAVAILABLE when another live host (one that answers) owns this home's discovery file. */
+export async function assertNoLiveHost(discoveryFile: string): Promise<void> {
+  const other = readLiveDiscovery(discoveryFile);
+  if (other && (await probeHost(other, 1500))) {
+    throw new KreoError(
+      'UNAVAILABLE',
+      `Another KREO host is already running for this home (pid ${other.pid}, ${other.mode}, port ${other.port}).`,
+      'Use it (kreo ngrok status), stop it with "kreo host stop", or pick another home with --home.',
+      { pid: other.pid, port: other.port },
+    );
+  }
+}
+
 export function createControlService(opts: ControlServiceOptions): ControlService {
   const token = generateToken();
   let app: FastifyInstance | undefined;
@@ -65,15 +78,7 @@ export function createControlService(opts: ControlServiceOptions): ControlServic
     },
 
     async start() {
-      const other = readLiveDiscovery(opts.paths.discoveryFile);
-      if (other && (await probeHost(other, 1500))) {
-        throw new KreoError(
-          'UNAVAILABLE',
-          `Another KREO host is already running for this home (pid ${other.pid}, ${other.mode}, port ${other.port}).`,
-          'Use it (kreo ngrok status), stop it with "kreo host stop", or pick another home with --home.',
-          { pid: other.pid, port: other.port },
-        );
-      }
+      await assertNoLiveHost(opts.paths.discoveryFile);
       const wanted = opts.port ?? 0;
       const reserved = opts.reservedPorts?.() ?? [];
       if (wanted !== 0 && reserved.includes(wanted)) {

@@ -166,6 +166,22 @@ describe('createHost', () => {
     await expect(host.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
+  it('wires the webhook pipeline: the listener is up on server.port and a triggered event is stored and pushed', async () => {
+    const { host } = await make();
+    await host.start();
+    const port = Number(env.KREO_SERVER_PORT);
+    expect(host.info()).toMatchObject({ listening: true, webhookUrl: `http://127.0.0.1:${port}/webhook` });
+    const client = connect(host);
+    const pushed: number[] = [];
+    client.on('events:new', (events) => pushed.push(...events.map((e) => e.id)));
+    await client.subscribed();
+    const res = await client.invoke('events:trigger', { kind: 'text' });
+    expect(res.statusCode).toBe(200);
+    const { events } = await client.invoke('events:list', {});
+    expect(events.map((e) => e.id)).toContain(res.eventId);
+    await until(() => pushed.includes(res.eventId!));
+  });
+
   it('host:shutdown asks whoever listens, and says no when nobody does', async () => {
     const { host } = await make({ control: false });
     await host.start();

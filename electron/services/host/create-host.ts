@@ -9,7 +9,7 @@
 import type { Handlers } from '../../../shared/contract';
 import type { HostInfo } from '../../../shared/domain/host';
 import { KreoError } from '../../../shared/errors';
-import { createControlService, type ControlService } from '../control/control-service';
+import { assertNoLiveHost, createControlService, type ControlService } from '../control/control-service';
 import { EventBus } from '../core/event-bus';
 import { ensureHome, resolveHome } from '../core/home';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/lifecycle';
@@ -18,6 +18,7 @@ import { createSettingsService } from '../settings';
 import { ChildNgrokDriver } from '../tunnel/ngrok-child-driver';
 import { tunnelHandlers } from '../tunnel/tunnel-handlers';
 import { TunnelManager } from '../tunnel/tunnel-manager';
+import { createWebhookPipeline } from '../webhook/pipeline';
 import { appRoot } from './app-root';
 import { bridgeToBus } from './bus-bridges';
 import { coreHandlers } from './core-handlers';
@@ -72,8 +73,23 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const bus = new EventBus();
   parts.push({ name: 'bus', dispose: () => bus.dispose() });
 
-  // ── webhook pipeline (issue 4) ── slot: build the listener/store/queue here; its part is non-critical (a taken
-  // port must not stop the host) and `info().listening` should read its state.
+  // ── webhook pipeline: listener, event store, Redis outbox, forwarder, live feed ──
+  // Non-critical: a taken port or an unwritable store must not stop the host (the UI and CLI say what is wrong).
+  const webhook = createWebhookPipeline({
+    settings,
+    log: logging.whatsapp.child({ module: 'webhook' }),
+    bus,
+    dataDir: paths.dataDir,
+    publicUrl: () => tunnel.status().url,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  parts.push({
+    name: 'webhook',
+    critical: false,
+    start: () => webhook.start(),
+    dispose: () => webhook.dispose(),
+  });
+  handlerGroups.push(webhook.handlers);
 
   // ── tunnel ──
   const tunnel = new TunnelManager({
@@ -106,8 +122,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       pid: process.pid,
       home: paths.root,
       startedAt,
-      webhookUrl: `http://${s.server.host}:${s.server.port}${s.webhook.path}`,
-      listening: false,
+      webhookUrl:
+        webhook.listenerAddress()?.url ?? `http://${s.server.host}:${s.server.port}${s.webhook.path}`,
+      listening: webhook.listenerAddress() !== null,
     };
   };
 
@@ -171,6 +188,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     settings,
     logging,
     tunnel,
+    webhook,
     control,
     get startFailures() {
       return startFailures;
@@ -178,11 +196,25 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     info,
     async start() {
       if (started) throw new KreoError('INTERNAL', 'The host was already started.');
+      // Before any part opens the store or binds the webhook port that the other host holds.
+      await assertNoLiveHost(paths.discoveryFile);
       started = true;
-      startFailures = await startParts(parts, store, {
-        onFailed: ({ name, error }) =>
-          log.error({ err: error, part: name }, `host part "${name}" failed to start`),
-      });
+      const touched = new Set<string>();
+      try {
+        startFailures = await startParts(parts, store, {
+          onStarted: (name) => touched.add(name),
+          onFailed: ({ name, error }) => {
+            touched.add(name);
+            log.error({ err: error, part: name }, `host part "${name}" failed to start`);
+          },
+        });
+      } catch (err) {
+        // startParts disposed what it started; release what construction opened in the parts it never reached.
+        for (const part of [...parts].reverse()) {
+          if (!touched.has(part.name)) await Promise.resolve(part.dispose?.()).catch(() => {});
+        }
+        throw err;
+      }
     },
     async dispose() {
       if (disposing) return;

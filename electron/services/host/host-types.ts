@@ -9,6 +9,7 @@ import type { Logging } from '../logging/types';
 import type { SecretStoreBackend, StoreFactory } from '../settings';
 import type { SettingsService } from '../settings/types';
 import type { NgrokDriver, TunnelService } from '../tunnel/types';
+import type { WebhookPipeline } from '../webhook/pipeline';
 import type { PartFailure } from './host-lifecycle';
 import type { Invoke } from './invoke';
 
@@ -50,6 +51,7 @@ export interface Host extends Disposable {
   readonly settings: SettingsService;
   readonly logging: Logging;
   readonly tunnel: TunnelService;
+  readonly webhook: WebhookPipeline;
   /** Absent when created with `control: false`. */
   readonly control: ControlService | undefined;
   /** Parts that failed to start without stopping the host (e.g. the webhook listener's port was taken). */
