@@ -4,7 +4,16 @@
  * 8000), and every host a test starts is stopped in afterEach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -208,6 +217,41 @@ describe('kreo CLI (end to end)', () => {
     expect(hostStop.code, hostStop.stderr).toBe(0);
     expect(isPidAlive(info!.pid)).toBe(false);
     expect(readDiscoveryFile(path.join(home, 'run', 'host.json'))).toBeNull();
+  });
+
+  it('ngrok logs --follow prints lines appended after it started, until Ctrl-C', async () => {
+    const logsDir = path.join(home, 'logs', 'whatsapp');
+    mkdirSync(logsDir, { recursive: true });
+    const file = path.join(logsDir, 'webhook_config.log');
+    const entry = (msg: string) =>
+      `${JSON.stringify({ level: 'INFO', time: new Date().toISOString(), module: 'webhook', msg })}\n`;
+    writeFileSync(file, entry('old line'));
+    const child = spawn(
+      process.execPath,
+      ['--import', TSX, ENTRY, 'ngrok', 'logs', '--file', 'webhook', '--follow', '--json'],
+      { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    children.push(child);
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    const waitFor = async (text: string) => {
+      const end = Date.now() + 15_000;
+      while (!out.includes(text)) {
+        if (Date.now() > end) throw new Error(`"${text}" never printed; got: ${out}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    await waitFor('old line');
+    appendFileSync(file, entry('new line'));
+    await waitFor('new line');
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.msg)).toEqual(['old line', 'new line']);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
   });
 
   it('serve runs a host in the foreground, prints the browser URL with the token, and stops on SIGTERM', async () => {

@@ -5,10 +5,19 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context';
 import * as config from './config';
+import * as events from './events';
 import * as host from './host';
 import * as ngrok from './ngrok';
 import * as serve from './serve';
+import * as trigger from './trigger';
 
 export type RegisterCommands = (program: Command, ctx: CliContext) => void;
 
-export const COMMAND_MODULES: { register: RegisterCommands }[] = [serve, ngrok, config, host];
+export const COMMAND_MODULES: { register: RegisterCommands }[] = [
+  serve,
+  ngrok,
+  config,
+  host,
+  events,
+  trigger,
+];

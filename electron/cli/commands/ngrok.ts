@@ -30,6 +30,17 @@ function stoppedStatus(view: SettingsView): TunnelStatus {
   };
 }
 
+/** A client of the running host, or TUNNEL_NOT_RUNNING (there is no tunnel without a host). */
+function tunnelClient(ctx: CliContext) {
+  if (!ctx.liveHost())
+    throw new KreoError(
+      'TUNNEL_NOT_RUNNING',
+      'The tunnel is not running (no KREO host is running).',
+      'Start it with kreo ngrok start.',
+    );
+  return ctx.client();
+}
+
 async function statusView(ctx: CliContext): Promise<StatusView> {
   const info = ctx.liveHost();
   const settings = await readSettings(ctx);
@@ -93,9 +104,10 @@ export function register(program: Command, ctx: CliContext): void {
     .description('restart the tunnel with its last options')
     .option('--port <n>', 'forward to this local port instead', parsePort)
     .action(async (o: { port?: number }) => {
+      const client = tunnelClient(ctx);
       const spinner = ctx.out.spinner('Restarting the tunnel…');
       try {
-        const status = await ctx.client().invoke('tunnel:restart', o.port ? { port: o.port } : {});
+        const status = await client.invoke('tunnel:restart', o.port ? { port: o.port } : {});
         spinner.stop();
         ctx.out.result(status, (s) => [`Tunnel online: ${s.url}`, ...tunnelLines(s).slice(1)]);
       } finally {
@@ -107,11 +119,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('test-connection')
     .description("send Meta's verification handshake through the public URL and time the round trip")
     .action(async () => {
+      const client = tunnelClient(ctx);
       const spinner = ctx.out.spinner('Testing the round trip through the tunnel…');
-      const result = await ctx
-        .client()
-        .invoke('tunnel:testConnection')
-        .finally(() => spinner.stop());
+      const result = await client.invoke('tunnel:testConnection').finally(() => spinner.stop());
       if (!result.ok) ctx.exitCode = 1;
       ctx.out.result(result, (r) =>
         r.ok
