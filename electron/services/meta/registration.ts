@@ -129,7 +129,7 @@ export class RegistrationService {
     const bound = this.deps.shutdownRestoreMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.unregister().catch((err) => this.logFailure('Restore at shutdown failed', err)),
+      this.unregister().catch(() => undefined), // logged by unregister
       new Promise<void>((r) => {
         timer = setTimeout(() => {
           this.deps.logger.warning({ boundMs: bound }, 'Restore at shutdown did not finish in time');

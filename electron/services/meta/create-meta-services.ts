@@ -1,0 +1,125 @@
+/**
+ * Builds the Meta services for the composition root: Graph client, registration (webhook_config.log), health
+ * (with default probes for Redis, disk and the listener unless the host passes its own) and the rate-limited
+ * sender. start() subscribes registration to the tunnel and starts the health interval; dispose() stops them
+ * (restoring the previous callback first when webhook.restoreOnStop asks for it).
+ */
+import path from 'node:path';
+import type { EventBus } from '../core/event-bus';
+import type { HomePaths } from '../core/home';
+import type { Logging } from '../logging/types';
+import type { SettingsService } from '../settings/types';
+import type { TunnelService } from '../tunnel/types';
+import { GraphApi } from './graph-api';
+import { GraphClient, type FetchLike } from './graph-client';
+import { metaHandlers, type MetaHandlers } from './handlers';
+import { createDiskProbe, createListenerProbe, createRedisProbe } from './health-probes';
+import { HealthService, type HealthProbes } from './health-service';
+import { RegistrationService } from './registration';
+import { RegistrationStore } from './registration-store';
+import { Sender } from './sender';
+import { SettingsLimiter } from './settings-limiter';
+
+export const REGISTRATION_FILE = 'meta-registration.json';
+
+export interface MetaServicesDeps {
+  settings: Pick<SettingsService, 'get' | 'update' | 'secretsBackend'>;
+  logging: Pick<Logging, 'webhook' | 'whatsapp'>;
+  tunnel: Pick<TunnelService, 'status' | 'onDidChangeStatus' | 'testConnection'>;
+  bus: Pick<EventBus, 'publish'>;
+  paths: Pick<HomePaths, 'dataDir' | 'secretsFile'>;
+  /** For Graph API calls (tests pass one that reaches only the loopback fake). */
+  fetch?: FetchLike;
+  /** For the preflight through the public URL; default `fetch`. */
+  publicFetch?: FetchLike;
+  /** Override any default probe (e.g. the webhook pipeline's own view of Redis, store and listener). */
+  probes?: HealthProbes;
+  /** Accepted events not yet in the Redis stream (shown by the redis check). */
+  redisBacklog?: () => number | null;
+  /** The listener's bound URL (null when not bound) and why not. */
+  listenerAddress?: () => string | null;
+  listenerError?: () => string | null;
+  /** Store trouble the pipeline knows about (e.g. could not open), shown by the store check. */
+  storeError?: () => string | null;
+  healthIntervalMs?: number;
+  preflightBudgetMs?: number;
+}
+
+export interface MetaServices {
+  readonly graph: GraphApi;
+  readonly registration: RegistrationService;
+  readonly health: HealthService;
+  readonly sender: Sender;
+  readonly handlers: MetaHandlers;
+  start(): void;
+  dispose(): Promise<void>;
+}
+
+export function createMetaServices(deps: MetaServicesDeps): MetaServices {
+  const { settings, logging } = deps;
+  const client = new GraphClient({
+    config: () => settings.get().meta,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    logger: logging.whatsapp.child({ module: 'graph' }),
+  });
+  const graph = new GraphApi(client);
+  const registration = new RegistrationService({
+    settings,
+    graph,
+    tunnel: deps.tunnel,
+    logger: logging.webhook,
+    store: new RegistrationStore(path.join(deps.paths.dataDir, REGISTRATION_FILE)),
+    bus: deps.bus,
+    ...(deps.publicFetch || deps.fetch ? { publicFetch: deps.publicFetch ?? deps.fetch } : {}),
+    ...(deps.preflightBudgetMs ? { preflightBudgetMs: deps.preflightBudgetMs } : {}),
+  });
+  const disk = createDiskProbe(deps.paths.dataDir);
+  const health = new HealthService({
+    settings,
+    graph,
+    tunnel: deps.tunnel,
+    webhookStatus: () => registration.status(),
+    probes: {
+      redis: createRedisProbe({ settings, backlog: deps.redisBacklog }),
+      store: async () => {
+        const r = await disk();
+        const err = deps.storeError?.();
+        return err ? { ...r, writable: false, error: err } : r;
+      },
+      listener: createListenerProbe({
+        settings,
+        ...(deps.listenerAddress ? { address: deps.listenerAddress } : {}),
+        ...(deps.listenerError ? { bindError: deps.listenerError } : {}),
+      }),
+      ...deps.probes,
+    },
+    secretsFile: deps.paths.secretsFile,
+    bus: deps.bus,
+    logger: logging.whatsapp.child({ module: 'health' }),
+    ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
+  });
+  const senderLog = logging.whatsapp.child({ module: 'sender' });
+  const sender = new Sender({
+    settings,
+    graph,
+    limiter: new SettingsLimiter(settings, senderLog),
+    logger: senderLog,
+    bus: deps.bus,
+  });
+  return {
+    graph,
+    registration,
+    health,
+    sender,
+    handlers: metaHandlers({ registration, health, sender }),
+    start() {
+      registration.start();
+      health.start();
+    },
+    async dispose() {
+      health.dispose();
+      await sender.dispose();
+      await registration.dispose();
+    },
+  };
+}
