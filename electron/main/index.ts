@@ -44,6 +44,9 @@ const desktop = startDesktopApp({
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => app.quit());
 
+// End-to-end tests (e2e/electron.spec.ts) read the tray through this handle; never set in normal runs.
+if (process.env.KREO_TEST_HOOKS === '1') (globalThis as { __kreoDesktop?: unknown }).__kreoDesktop = desktop;
+
 void desktop.ready.then((running) => {
   if (running) log('info', 'desktop app ready');
 });

@@ -149,6 +149,10 @@ describe('TrayController', () => {
     expect(tray.menu!.template.find((i) => i.id === 'tunnel-stop')).toBeTruthy();
     controller.update({ webhookRegistered: true });
     expect(tray.images).toHaveLength(3); // same icon: not set again
+    expect(controller.snapshot()).toMatchObject({
+      icon: 'online',
+      items: expect.arrayContaining([{ id: 'tunnel-stop', label: 'Stop tunnel', enabled: true }]),
+    });
     controller.dispose();
     expect(tray.destroyed).toBe(true);
   });

@@ -33,6 +33,21 @@ export class TrayController implements Disposable {
     return this.state;
   }
 
+  /** What the tray shows right now (diagnostics and end-to-end tests). */
+  snapshot(): {
+    icon: TrayIconState | null;
+    tooltip: string;
+    items: { id?: string; label?: string; enabled: boolean }[];
+  } {
+    return {
+      icon: this.icon,
+      tooltip: trayTooltip(this.state),
+      items: trayMenuTemplate(this.state, this.opts.actions)
+        .filter((item) => item.type !== 'separator')
+        .map((item) => ({ id: item.id, label: item.label, enabled: item.enabled !== false })),
+    };
+  }
+
   update(patch: Partial<TrayState>): void {
     this.state = { ...this.state, ...patch };
     this.render();
