@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// The installed `kreo` command. Runs the bundled CLI (out/cli/kreo.mjs) when one has been built, otherwise the
+// The installed `kreo` command. Runs the bundled CLI (out/main/cli.js, built by electron-vite) when one has been built, otherwise the
 // TypeScript sources through tsx (a devDependency: fine for `npm link` from a checkout).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const built = fileURLToPath(new URL('../out/cli/kreo.mjs', import.meta.url));
+const built = fileURLToPath(new URL('../out/main/cli.js', import.meta.url));
 if (existsSync(built)) {
   const { main } = await import(pathToFileURL(built).href);
   main();
