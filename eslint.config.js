@@ -135,4 +135,46 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Raw IPC stays in one file per side (electron/main/ipc-main.ts, electron/preload/index.ts).
+    files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'],
+    ignores: [
+      'electron/main/ipc-main.ts',
+      'electron/preload/index.ts',
+      '**/*.test.ts',
+      'electron/main/testing/**',
+    ],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain', 'ipcRenderer'],
+              message:
+                'Use the typed wrappers: handleTrusted (ipc-main.ts) or window.kreo (preload/index.ts).',
+            },
+          ],
+          patterns: [
+            { group: ['**/renderer/**'], message: 'The main process does not import the renderer.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Pushes to the window go through electron/main/push-sender.ts (batched), never webContents.send directly.
+    files: ['electron/main/**/*.ts'],
+    ignores: ['electron/main/push-sender.ts', '**/*.test.ts', 'electron/main/testing/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='send'][callee.object.property.name='webContents']",
+          message: 'Push through createPushSender (electron/main/push-sender.ts).',
+        },
+      ],
+    },
+  },
 );
