@@ -60,7 +60,16 @@ if (!only || only === 'unit') {
 
 if ((!only || only === 'e2e') && existsSync('playwright.config.ts')) {
   const out = `${reports}/playwright.json`;
-  const ok = run('end-to-end tests', 'npx', ['playwright', 'test'], { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
+  // Where Electron is installed but there is no display, run under xvfb-run so the desktop tests can open windows.
+  const xvfb =
+    process.platform === 'linux' &&
+    !process.env.DISPLAY &&
+    existsSync('node_modules/electron/path.txt') &&
+    spawnSync('sh', ['-c', 'command -v xvfb-run'], { stdio: 'ignore' }).status === 0;
+  const [cmd, args] = xvfb
+    ? ['xvfb-run', ['-a', 'npx', 'playwright', 'test']]
+    : ['npx', ['playwright', 'test']];
+  const ok = run('end-to-end tests', cmd, args, { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
   if (existsSync(out)) {
     const s = JSON.parse(readFileSync(out, 'utf8')).stats ?? {};
     tally.passed += (s.expected ?? 0) + (s.flaky ?? 0);
