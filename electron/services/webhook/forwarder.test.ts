@@ -117,7 +117,7 @@ describe('forwarding', () => {
     const refused = t.pipeline.get(ids[0]!).attempts[0]!;
     expect(refused).toMatchObject({ statusCode: null, replay: false });
     expect(refused.error).toMatch(/ECONNREFUSED/);
-    expect((await t.pipeline.handlers['events:stats']()).forwardBacklog).toBe(2);
+    expect((await t.pipeline.handlers['events:stats'](undefined)).forwardBacklog).toBe(2);
 
     await t.pipeline.dispose();
     const app = await targetApp(port);

@@ -240,7 +240,7 @@ describe('queries and live feed', () => {
 
     const out = await t.pipeline.handlers['events:list']({ kind: 'message', limit: 5 });
     expect(requests['events:list'].output.parse(out).events.map((e) => e.id)).toEqual([text]);
-    const stats = await t.pipeline.handlers['events:stats']();
+    const stats = await t.pipeline.handlers['events:stats'](undefined);
     expect(requests['events:stats'].output.parse(stats)).toMatchObject({ total: 3, duplicates: 0 });
     expect(stats.perMinute.reduce((n, m) => n + m.count, 0)).toBe(3);
     const detail = await t.pipeline.handlers['events:get']({ id: failed });

@@ -67,6 +67,11 @@ export type WebhookHandlers = Pick<
 >;
 
 export interface WebhookPipeline extends Disposable {
+  /**
+   * Opens the store, binds the listener, starts the outbox workers. Starts everything it can, then rejects with a
+   * KreoError when the store could not be opened (POSTs get 503) or the port could not be bound (the next change
+   * of server.port/server.host re-binds): the host reports it as a failed non-critical part and keeps running.
+   */
   start(): Promise<void>;
   dispose(): Promise<void>;
   readonly handlers: WebhookHandlers;
@@ -171,6 +176,34 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     }
   }
 
+  async function startWorkers(st: EventStore): Promise<void> {
+    await ingestor.recover();
+    redis = new RedisOutbox({
+      store: st,
+      log,
+      url: () => s().redis.url,
+      stream: () => s().redis.stream,
+      maxLen: () => opts.streamMaxLen ?? s().store.retentionCount,
+      onQueued: (ids) => live.change(ids),
+      options: opts.redis,
+    });
+    forwarder = new Forwarder({
+      store: st,
+      log,
+      url: () => s().forward.url,
+      fetch: doFetch,
+      onChanged: (ids) => live.change(ids),
+      options: opts.forward,
+    });
+    redis.start();
+    forwarder.start();
+    const backlog = st.backlog();
+    if (backlog.redis || backlog.forward) log.info(backlog, 'resuming outbox backlog');
+    pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000);
+    pruneTimer.unref();
+    void prune();
+  }
+
   function onSettings(change: SettingsChange): void {
     const keys = new Set<string>(change.changedKeys);
     if (keys.has('server.host') || keys.has('server.port')) void listener.relisten();
@@ -193,33 +226,24 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
       }
       subscription = settings.onDidChange(onSettings);
       await listener.start();
-      if (!store) return;
-      await ingestor.recover();
-      const st = store;
-      redis = new RedisOutbox({
-        store: st,
-        log,
-        url: () => s().redis.url,
-        stream: () => s().redis.stream,
-        maxLen: () => opts.streamMaxLen ?? s().store.retentionCount,
-        onQueued: (ids) => live.change(ids),
-        options: opts.redis,
-      });
-      forwarder = new Forwarder({
-        store: st,
-        log,
-        url: () => s().forward.url,
-        fetch: doFetch,
-        onChanged: (ids) => live.change(ids),
-        options: opts.forward,
-      });
-      redis.start();
-      forwarder.start();
-      const backlog = st.backlog();
-      if (backlog.redis || backlog.forward) log.info(backlog, 'resuming outbox backlog');
-      pruneTimer = setInterval(() => void prune(), opts.pruneIntervalMs ?? 60_000);
-      pruneTimer.unref();
-      void prune();
+      if (store) await startWorkers(store);
+      // Everything that could start is running (handshakes answer, POSTs get 503 without a store, a new port is
+      // tried on the next settings change); report what could not, so the host lists it as a failed part.
+      if (!store) {
+        throw new KreoError(
+          'STORE_UNAVAILABLE',
+          `The event store could not be opened: ${storeError}`,
+          'Check the data folder’s permissions and free space; webhook POSTs get 503 (Meta retries) meanwhile.',
+        );
+      }
+      const listenErr = listener.error();
+      if (listenErr) {
+        throw new KreoError(
+          'UNAVAILABLE',
+          listenErr,
+          'Change server.port (or stop what holds it); the listener binds at once.',
+        );
+      }
     },
 
     async dispose() {

@@ -148,7 +148,9 @@ export class RedisOutbox {
     this.client = null;
     this.clientUrl = '';
     if (c) {
-      c.removeAllListeners('ready');
+      // A deliberate close is no outage: drop our handlers (keeping errors handled) before disconnecting.
+      c.removeAllListeners();
+      c.on('error', () => undefined);
       c.disconnect();
     }
   }
@@ -164,16 +166,8 @@ export class RedisOutbox {
       // Keep reconnecting for as long as the worker lives; outages are logged once, on each edge.
       retryStrategy: (times) => Math.min(100 * times, 2_000),
     });
-    client.on('error', (err: Error) => {
-      this.lastError = err.message;
-      if (!this.down) {
-        this.down = true;
-        this.deps.log.warning(
-          { err: err.message },
-          'Redis unreachable; events wait in the outbox (kreo events stats shows the backlog)',
-        );
-      }
-    });
+    client.on('error', (err: Error) => this.markDown(err.message));
+    client.on('close', () => this.markDown('connection closed'));
     client.on('ready', () => {
       if (this.down) this.deps.log.info('Redis reachable again; draining the outbox');
       else this.deps.log.info({ stream: this.deps.stream() }, 'Redis connected');
@@ -188,6 +182,17 @@ export class RedisOutbox {
     this.client = client;
     this.clientUrl = url;
     return client;
+  }
+
+  /** Logs an outage once (the 'ready' handler logs the recovery). */
+  private markDown(reason: string): void {
+    this.lastError = reason;
+    if (this.down || this.disposed) return;
+    this.down = true;
+    this.deps.log.warning(
+      { err: reason },
+      'Redis unreachable; events wait in the outbox (kreo events stats shows the backlog)',
+    );
   }
 
   private async run(): Promise<void> {
@@ -215,7 +220,7 @@ export class RedisOutbox {
         if (this.disposed) break;
         this.uncertain = true;
         this.failures += 1;
-        this.lastError = message(err);
+        this.markDown(message(err));
         const delay = backoffDelay(this.failures, {
           baseMs: this.opts.baseDelayMs,
           maxMs: this.opts.maxDelayMs,

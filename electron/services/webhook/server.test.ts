@@ -198,16 +198,50 @@ describe('runtime settings', () => {
     await expect(fetch(`http://127.0.0.1:${port}/webhook`)).rejects.toThrow();
   });
 
-  it('a port in use is reported, not thrown', async () => {
+  it('a port in use: start reports it, the rest runs, and a new server.port binds', async () => {
     const first = await startTestPipeline();
     const port = first.pipeline.listenerAddress()!.port;
     try {
-      t = await startTestPipeline({ patch: { 'server.port': port }, options: { port: undefined } });
+      await expect(
+        startTestPipeline({ patch: { 'server.port': port }, options: { port: undefined } }),
+      ).rejects.toMatchObject({ code: 'UNAVAILABLE', message: expect.stringMatching(/already in use/) });
+      t = await startTestPipeline({
+        patch: { 'server.port': port },
+        options: { port: undefined },
+        allowStartError: true,
+      });
       expect(t.pipeline.listenerAddress()).toBeNull();
       expect(t.pipeline.listenError()).toMatch(/already in use/);
+      expect(t.pipeline.list({ limit: 5 })).toEqual([]); // the store is up
+      const next = await freePort();
+      t.settings.set({ 'server.port': next });
+      await waitFor(() => t!.pipeline.listenerAddress()?.port === next, { what: 'rebind' });
+      expect(t.pipeline.listenError()).toBeNull();
     } finally {
       await first.close(true);
     }
+  });
+
+  it('an unopenable store: start reports it, handshakes still answer, POSTs get 503', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const dataDir = path.join(mkdtempSync(path.join(os.tmpdir(), 'kreo-bad-')), 'data');
+    writeFileSync(dataDir, 'a file where the data folder should be');
+    await expect(startTestPipeline({ dataDir })).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    t = await startTestPipeline({ dataDir, allowStartError: true });
+    expect(t.pipeline.storeError()).toBeTruthy();
+    const ok = await handshake({
+      'hub.mode': 'subscribe',
+      'hub.verify_token': TEST_VERIFY_TOKEN,
+      'hub.challenge': '7',
+    });
+    expect(await ok.text()).toBe('7');
+    const res = await t.post(triggerBody('text', ctx));
+    expect(res.status).toBe(503);
+    await expect(t.pipeline.handlers['events:stats'](undefined)).rejects.toMatchObject({
+      code: 'STORE_UNAVAILABLE',
+    });
   });
 });
 

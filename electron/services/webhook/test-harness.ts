@@ -38,6 +38,8 @@ export async function startTestPipeline(
     dataDir?: string;
     publicUrl?: () => string | null;
     fetch?: typeof fetch;
+    /** Keep going when start() reports a failure (taken port, unopenable store). */
+    allowStartError?: boolean;
   } = {},
 ): Promise<TestPipeline> {
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'kreo-webhook-'));
@@ -60,7 +62,14 @@ export async function startTestPipeline(
     fetch: opts.fetch,
     options: { port: 0, ...opts.options },
   });
-  await pipeline.start();
+  try {
+    await pipeline.start();
+  } catch (err) {
+    if (!opts.allowStartError) {
+      await pipeline.dispose();
+      throw err;
+    }
+  }
   const url = () => {
     const addr = pipeline.listenerAddress();
     if (!addr) throw new Error(`listener not bound: ${pipeline.listenError()}`);
