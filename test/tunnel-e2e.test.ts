@@ -32,7 +32,10 @@ interface Rig {
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
+  const errors: unknown[] = [];
+  for (const fn of cleanups.splice(0).reverse())
+    await Promise.resolve(fn()).catch((e: unknown) => errors.push(e));
+  if (errors.length) throw new AggregateError(errors, 'cleanup failed');
 });
 
 async function rig(peerOpts: NgrokPeerOptions = {}, startTimeoutMs?: number): Promise<Rig> {
