@@ -14,6 +14,7 @@ import { EventBus } from '../core/event-bus';
 import { ensureHome, resolveHome } from '../core/home';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/lifecycle';
 import { createLogging } from '../logging/logging';
+import { createMetaServices } from '../meta/create-meta-services';
 import { createSettingsService } from '../settings';
 import { ChildNgrokDriver } from '../tunnel/ngrok-child-driver';
 import { tunnelHandlers } from '../tunnel/tunnel-handlers';
@@ -102,7 +103,23 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   parts.push({ name: 'tunnel', dispose: () => tunnel.dispose() });
   handlerGroups.push(tunnelHandlers(tunnel));
 
-  // ── meta: registration, health, sending (issue 5) ── slot.
+  // ── meta: registration, health, sending (issue 5) ──
+  // Non-critical: Meta trouble must not stop the host. Disposed before the tunnel, so a restore at shutdown
+  // (webhook.restoreOnStop) runs while the Graph API is still reachable.
+  const meta = createMetaServices({
+    settings,
+    logging,
+    tunnel,
+    bus,
+    paths,
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+    redisBacklog: () => webhook.outboxBacklog().redis,
+    listenerAddress: () => webhook.listenerAddress()?.url ?? null,
+    listenerError: () => webhook.listenError(),
+    storeError: () => webhook.storeError(),
+  });
+  parts.push({ name: 'meta', critical: false, start: () => meta.start(), dispose: () => meta.dispose() });
+  handlerGroups.push(meta.handlers);
 
   // ── bridges: service events → bus (after every publisher exists, before transports start) ──
   let bridges: Disposable | undefined;

@@ -43,6 +43,8 @@ export interface MetaServicesDeps {
   storeError?: () => string | null;
   healthIntervalMs?: number;
   preflightBudgetMs?: number;
+  /** false: dispose never restores the previous callback (CLI processes that only look or send). */
+  restoreAtShutdown?: boolean;
 }
 
 export interface MetaServices {
@@ -72,6 +74,7 @@ export function createMetaServices(deps: MetaServicesDeps): MetaServices {
     bus: deps.bus,
     ...(deps.publicFetch || deps.fetch ? { publicFetch: deps.publicFetch ?? deps.fetch } : {}),
     ...(deps.preflightBudgetMs ? { preflightBudgetMs: deps.preflightBudgetMs } : {}),
+    ...(deps.restoreAtShutdown !== undefined ? { restoreAtShutdown: deps.restoreAtShutdown } : {}),
   });
   const disk = createDiskProbe(deps.paths.dataDir);
   const health = new HealthService({

@@ -30,6 +30,8 @@ export interface RegistrationDeps {
   publicFetch?: FetchLike;
   bus?: Pick<EventBus, 'publish'>;
   preflightBudgetMs?: number;
+  /** Restore at dispose when webhook.restoreOnStop is on (default true; false for short-lived CLI use). */
+  restoreAtShutdown?: boolean;
   /** Bound on restoring at shutdown. Default 10 s. */
   shutdownRestoreMs?: number;
   now?: () => Date;
@@ -124,7 +126,7 @@ export class RegistrationService {
     this.disposed = true;
     await this.disposables.dispose();
     const s = this.deps.settings.get();
-    if (!s.webhook.restoreOnStop || !s.webhook.registered) return;
+    if (this.deps.restoreAtShutdown === false || !s.webhook.restoreOnStop || !s.webhook.registered) return;
     this.deps.logger.info('Shutting down with webhook.restoreOnStop: restoring the previous callback');
     const bound = this.deps.shutdownRestoreMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
@@ -374,7 +376,7 @@ export class RegistrationService {
     }
     if ((st.state === 'stopped' || st.state === 'error') && prev !== null && prev !== st.state) {
       this.autoTarget = null;
-      if (!s.webhook.restoreOnStop || !s.webhook.registered) return;
+      if (this.deps.restoreAtShutdown === false || !s.webhook.restoreOnStop || !s.webhook.registered) return;
       this.deps.logger.info(
         { state: st.state },
         'Tunnel stopped: restoring the previous callback (webhook.restoreOnStop)',
