@@ -14,5 +14,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     restoreMocks: true,
+    // electron-store imports 'electron': inlined so vi.mock('electron') reaches it (the real package would try to
+    // download the Electron binary).
+    server: { deps: { inline: ['electron-store'] } },
   },
 });

@@ -218,7 +218,7 @@ export function resetFakeElectron(): void {
 
 /** The module object handed to vi.mock('electron'). Getters, so resetFakeElectron() swaps app and session. */
 export function fakeElectron() {
-  return {
+  const electron = {
     get app() {
       return state.app;
     },
@@ -239,6 +239,7 @@ export function fakeElectron() {
         state.ipcHandlers.set(channel, fn);
       },
       removeHandler: (channel: string) => state.ipcHandlers.delete(channel),
+      on: () => {},
     },
     ipcRenderer: {
       invoke: (...args: unknown[]) => {
@@ -258,5 +259,9 @@ export function fakeElectron() {
     dialog: {
       showErrorBox: (title: string, content: string) => state.errorBoxes.push({ title, content }),
     },
+    shell: { openPath: async () => '' },
   };
+  // `import electron from 'electron'` (electron-store does this) gets the same object (getters kept).
+  Object.defineProperty(electron, 'default', { value: electron, enumerable: true });
+  return electron;
 }
