@@ -61,6 +61,7 @@ export function EventDetailPanel({
   const [replay, runReplay] = useAction(async (body?: string) => {
     const r = await api.events.replay(body === undefined ? { id } : { id, body });
     reload();
+    if (body !== undefined) setEditing(null);
     return r;
   });
 
@@ -124,13 +125,29 @@ export function EventDetailPanel({
       >
         {replay.status === 'failed' ? <ErrorBox error={replay.error} /> : null}
         {replay.status === 'done' ? (
-          replay.value.error ? (
-            <ResultBox tone="warning">{t('detail.replayError', { error: replay.value.error })}</ResultBox>
-          ) : (
-            <ResultBox tone="ok">
-              {t('detail.replayResult', { status: replay.value.statusCode ?? '—' })}
-            </ResultBox>
-          )
+          <ResultBox tone={replay.value.error ? 'warning' : 'ok'}>
+            {replay.value.error
+              ? t('detail.replayError', { error: replay.value.error })
+              : replay.value.eventId !== id
+                ? t('detail.replayedAsNew', {
+                    id: replay.value.eventId,
+                    status: replay.value.statusCode ?? '—',
+                  })
+                : t('detail.replayResult', { status: replay.value.statusCode ?? '—' })}
+            {replay.value.eventId !== id ? (
+              <>
+                {' '}
+                <button
+                  type="button"
+                  className="linklike"
+                  data-testid="event-replay-open"
+                  onClick={() => onOpen(replay.value.eventId)}
+                >
+                  {t('detail.timeline.open', { id: replay.value.eventId })}
+                </button>
+              </>
+            ) : null}
+          </ResultBox>
         ) : null}
       </div>
       {editing !== null ? (

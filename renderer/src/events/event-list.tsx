@@ -34,14 +34,14 @@ function EventRow({ e, selected, locale }: { e: EventSummary; selected: boolean;
             {t(`events.kind.${k as EventSummary['records'][number]['kind']}`)}
           </span>
         ))}
-        {e.source !== 'webhook' ? (
-          <span className="badge badge-source">{t(`events.source.${e.source}`)}</span>
-        ) : null}
       </span>
       <span className="c-party mono" title={party}>
         {party}
       </span>
       <span className="c-what" title={what}>
+        {e.source !== 'webhook' ? (
+          <span className="badge badge-source">{t(`events.source.${e.source}`)}</span>
+        ) : null}
         {what}
         {e.duplicateOf !== null ? (
           <span className="badge badge-dup">{t('events.duplicate', { id: e.duplicateOf })}</span>

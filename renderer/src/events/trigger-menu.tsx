@@ -56,67 +56,69 @@ export function TriggerMenu() {
   };
 
   return (
-    <div className="trigger">
-      <button
-        ref={buttonRef}
-        type="button"
-        className="btn btn-primary"
-        aria-haspopup="menu"
-        aria-expanded={open}
-        aria-controls="trigger-menu"
-        data-testid="trigger-open"
-        onClick={() => setOpen((o) => !o)}
-        onKeyDown={(e) => {
-          if (e.key === 'ArrowDown' && !open) {
-            e.preventDefault();
-            setOpen(true);
-          }
-        }}
-      >
-        {state.status === 'running' ? <Spinner label={t('common.running')} /> : null}
-        {t('events.trigger')} ▾
-      </button>
-      {open ? (
-        <div
-          ref={menuRef}
-          id="trigger-menu"
-          role="menu"
-          aria-label={t('events.trigger.menu')}
-          className="menu"
-          onKeyDown={onMenuKey}
+    <>
+      <div className="trigger">
+        <button
+          ref={buttonRef}
+          type="button"
+          className="btn btn-primary"
+          aria-haspopup="menu"
+          aria-expanded={open}
+          aria-controls="trigger-menu"
+          data-testid="trigger-open"
+          onClick={() => setOpen((o) => !o)}
+          onKeyDown={(e) => {
+            if (e.key === 'ArrowDown' && !open) {
+              e.preventDefault();
+              setOpen(true);
+            }
+          }}
         >
+          {state.status === 'running' ? <Spinner label={t('common.running')} /> : null}
+          {t('events.trigger')} ▾
+        </button>
+        {open ? (
           <div
-            role="menuitemcheckbox"
-            aria-checked={viaTunnel}
-            tabIndex={-1}
-            className="menu-item menu-check"
-            data-testid="trigger-via-tunnel"
-            onClick={() => setViaTunnel((v) => !v)}
-            onKeyDown={(e) => {
-              if (e.key === ' ' || e.key === 'Enter') {
-                e.preventDefault();
-                setViaTunnel((v) => !v);
-              }
-            }}
+            ref={menuRef}
+            id="trigger-menu"
+            role="menu"
+            aria-label={t('events.trigger.menu')}
+            className="menu"
+            onKeyDown={onMenuKey}
           >
-            <span aria-hidden="true">{viaTunnel ? '☑' : '☐'}</span> {t('events.trigger.viaTunnel')}
-          </div>
-          <div role="separator" className="menu-sep" />
-          {triggerKindSchema.options.map((kind) => (
-            <button
-              key={kind}
-              type="button"
-              role="menuitem"
+            <div
+              role="menuitemcheckbox"
+              aria-checked={viaTunnel}
               tabIndex={-1}
-              className="menu-item"
-              data-testid={`trigger-${kind}`}
-              onClick={() => fire(kind)}
+              className="menu-item menu-check"
+              data-testid="trigger-via-tunnel"
+              onClick={() => setViaTunnel((v) => !v)}
+              onKeyDown={(e) => {
+                if (e.key === ' ' || e.key === 'Enter') {
+                  e.preventDefault();
+                  setViaTunnel((v) => !v);
+                }
+              }}
             >
-              {t(`events.trigger.${kind}`)}
-            </button>
-          ))}
-        </div>
-      ) : null}
+              <span aria-hidden="true">{viaTunnel ? '☑' : '☐'}</span> {t('events.trigger.viaTunnel')}
+            </div>
+            <div role="separator" className="menu-sep" />
+            {triggerKindSchema.options.map((kind) => (
+              <button
+                key={kind}
+                type="button"
+                role="menuitem"
+                tabIndex={-1}
+                className="menu-item"
+                data-testid={`trigger-${kind}`}
+                onClick={() => fire(kind)}
+              >
+                {t(`events.trigger.${kind}`)}
+              </button>
+            ))}
+          </div>
+        ) : null}
+      </div>
       <div
         className="trigger-result"
         data-testid="trigger-result"
@@ -141,6 +143,6 @@ export function TriggerMenu() {
           </ResultBox>
         ) : null}
       </div>
-    </div>
+    </>
   );
 }

@@ -321,6 +321,7 @@ const base = {
   'detail.editor': 'Body to replay (re-signed with the app secret)',
   'detail.editorInvalid': 'Not valid JSON: {message}',
   'detail.replayResult': 'Replayed: HTTP {status}.',
+  'detail.replayedAsNew': 'The edited body was stored as event #{id} and replayed: HTTP {status}.',
   'detail.replayError': 'Replay failed: {error}',
   'detail.timeline.none': 'This event carries no message id.',
   'detail.timeline.for': 'Message {id}',

@@ -315,6 +315,7 @@ export const es = {
   'detail.editor': 'Cuerpo a reenviar (se vuelve a firmar con el secreto de la app)',
   'detail.editorInvalid': 'JSON no válido: {message}',
   'detail.replayResult': 'Reenviado: HTTP {status}.',
+  'detail.replayedAsNew': 'El cuerpo editado se guardó como el evento #{id} y se reenvió: HTTP {status}.',
   'detail.replayError': 'El reenvío falló: {error}',
   'detail.timeline.none': 'Este evento no tiene id de mensaje.',
   'detail.timeline.for': 'Mensaje {id}',
