@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TunnelStatus } from '../../shared/domain/tunnel';
-import type { Result } from '../../shared/errors';
+import { KreoError, type Result } from '../../shared/errors';
 import { EventBus } from '../services/core/event-bus';
 import { IPC_INVOKE } from '../preload/ipc-channels';
 import { resolveAppPaths } from './app-paths';
@@ -146,7 +146,32 @@ describe('desktop app lifecycle', () => {
     });
     await expect(desktop.ready).resolves.toBe(false);
     expect(state.errorBoxes[0]!.content).toContain('settings.json is not writable');
+    expect(state.errorBoxes[0]!.content).toContain(HOME);
     expect(state.app.exitCode).toBe(1);
+  });
+
+  it('shows the hint of a host that refuses to start (another host runs for this home)', async () => {
+    const desktop = startDesktopApp({
+      home: HOME,
+      paths,
+      startHost: async () => {
+        throw new KreoError(
+          'UNAVAILABLE',
+          'Another KREO host is already running.',
+          'Stop it with kreo host stop.',
+        );
+      },
+    });
+    await desktop.ready;
+    expect(state.errorBoxes[0]!.content).toMatch(/already running\.\nStop it with kreo host stop\./);
+  });
+
+  it('restricts file loads to the renderer folder', async () => {
+    const desktop = startDesktopApp({ home: HOME, paths, startHost: async () => fakeHost() });
+    await desktop.ready;
+    let out: { cancel: boolean } | undefined;
+    state.session.beforeRequest!({ url: 'file:///etc/hosts' }, (r: { cancel: boolean }) => (out = r));
+    expect(out).toEqual({ cancel: true });
   });
 
   it('tray actions go through the host and report failures as notifications', async () => {

@@ -7,7 +7,8 @@
 import { app, clipboard, dialog, Menu, session, type BrowserWindow } from 'electron';
 import type { WebhookStatus } from '../../shared/domain/meta';
 import type { TunnelStatus } from '../../shared/domain/tunnel';
-import type { Result } from '../../shared/errors';
+import path from 'node:path';
+import { KreoError, type Result } from '../../shared/errors';
 import type { BusMessage, EventBus } from '../services/core/event-bus';
 import { DisposableStore, toDisposable } from '../services/core/lifecycle';
 import type { AppPaths } from './app-paths';
@@ -107,7 +108,12 @@ export function startDesktopApp(opts: DesktopAppOptions): DesktopApp {
     await app.whenReady();
     const devServerOrigin =
       opts.paths.renderer.kind === 'dev' ? new URL(opts.paths.renderer.url).origin : null;
-    hardenSession(session.defaultSession, { devServerOrigin });
+    hardenSession(session.defaultSession, {
+      devServerOrigin,
+      ...(opts.paths.renderer.kind === 'file'
+        ? { rendererDir: path.dirname(opts.paths.renderer.filePath) }
+        : {}),
+    });
     if (process.platform !== 'darwin') Menu.setApplicationMenu(null);
 
     let host: DesktopHost;
@@ -115,9 +121,10 @@ export function startDesktopApp(opts: DesktopAppOptions): DesktopApp {
       host = await opts.startHost();
     } catch (err) {
       log('error', 'the host could not start', err);
+      const hint = err instanceof KreoError && err.hint ? `\n${err.hint}` : '';
       dialog.showErrorBox(
         'KREO WhatsApp Panel could not start',
-        `${err instanceof Error ? err.message : String(err)}\n\nSee the logs in ${opts.home}.`,
+        `${err instanceof Error ? err.message : String(err)}${hint}\n\nSee the logs in ${opts.home}.`,
       );
       app.exit(1);
       return false;

@@ -103,6 +103,24 @@ describe('session hardening', () => {
     expect(cancel('https://example.com/')).toBe(true);
   });
 
+  it('lets the page load only files of the renderer build', () => {
+    const session = new FakeSession();
+    hardenSession(session as never, {
+      devServerOrigin: null,
+      rendererDir: '/opt/kreo/app.asar/out/renderer',
+    });
+    const cancel = (url: string) => {
+      let out: { cancel: boolean } | undefined;
+      session.beforeRequest!({ url }, (r: { cancel: boolean }) => (out = r));
+      return out!.cancel;
+    };
+    expect(cancel('file:///opt/kreo/app.asar/out/renderer/index.html')).toBe(false);
+    expect(cancel('file:///opt/kreo/app.asar/out/renderer/assets/index-1.js')).toBe(false);
+    expect(cancel('file:///opt/kreo/app.asar/out/renderer/../main/index.js')).toBe(true);
+    expect(cancel('file:///etc/passwd')).toBe(true);
+    expect(cancel('file:///opt/kreo/app.asar/out/renderer-evil/x.js')).toBe(true);
+  });
+
   it('puts the CSP header on responses, replacing any the server sent', () => {
     const session = harden();
     let headers: Record<string, string[]> | undefined;

@@ -1,17 +1,26 @@
 /**
  * Hardens the window's session: every permission request and check is refused (except writing to the clipboard from
- * the panel itself, for "copy URL"), nothing outside the app's own files (or the dev server) may load, and http(s)
+ * the panel itself, for "copy URL"), nothing outside the renderer's own files (or the dev server) may load, and http(s)
  * responses carry the panel's CSP header.
  */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Session } from 'electron';
 import { buildCspHeader } from './csp';
 
 export interface SessionPolicy {
   /** Dev server origin when running `electron-vite dev`; null in production. */
   devServerOrigin: string | null;
+  /** The folder of the built renderer (out/renderer): the only files the page may load. */
+  rendererDir?: string;
 }
 
-/** Loads the session may perform: the app's files, devtools internals, inline data, and the dev server. */
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Loads the session may perform: the renderer's own files, devtools internals, inline data, the dev server. */
 export function isAllowedRequestUrl(url: string, policy: SessionPolicy): boolean {
   let parsed: URL;
   try {
@@ -19,7 +28,15 @@ export function isAllowedRequestUrl(url: string, policy: SessionPolicy): boolean
   } catch {
     return false;
   }
-  if (['file:', 'devtools:', 'data:', 'blob:', 'chrome-extension:'].includes(parsed.protocol)) return true;
+  if (parsed.protocol === 'file:') {
+    if (!policy.rendererDir) return true;
+    try {
+      return isInside(fileURLToPath(parsed), policy.rendererDir);
+    } catch {
+      return false;
+    }
+  }
+  if (['devtools:', 'data:', 'blob:', 'chrome-extension:'].includes(parsed.protocol)) return true;
   if (!policy.devServerOrigin) return false;
   const dev = new URL(policy.devServerOrigin);
   if (parsed.origin === dev.origin) return true;
