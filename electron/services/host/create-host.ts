@@ -1,10 +1,10 @@
 /**
  * The composition root. Electron main (`mode: 'desktop'`) and `kreo serve` (`'headless'`) both call createHost; tests
  * pass fakes (ngrokDriver, keychain: null, fetch). Build order = start order:
- *   settings → logging → event bus (+ bridges) → webhook pipeline → tunnel → meta → control API
- * and dispose runs in reverse. To plug a domain in: build its service in the marked slot below, push its part onto
- * `parts` (start/dispose, critical or not) and its handler group onto `handlerGroups`; every channel nobody
- * implements answers UNAVAILABLE until then (`host.unavailableChannels`).
+ *   settings → logging → event bus → webhook pipeline → tunnel → meta → bus bridges → control API
+ * and dispose runs in reverse. To plug a service in: build it in its own marked section below, push its part onto
+ * `parts` (start/dispose; `critical: false` when its failure must not stop the host) and its handler group onto
+ * `handlerGroups`; a channel nobody implements answers UNAVAILABLE (listed in `host.unavailableChannels`).
  */
 import type { Handlers } from '../../../shared/contract';
 import type { HostInfo } from '../../../shared/domain/host';
@@ -206,6 +206,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     logging,
     tunnel,
     webhook,
+    meta,
     control,
     get startFailures() {
       return startFailures;

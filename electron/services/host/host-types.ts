@@ -6,6 +6,7 @@ import type { EventBus } from '../core/event-bus';
 import type { HomePaths } from '../core/home';
 import type { Disposable, Listener } from '../core/lifecycle';
 import type { Logging } from '../logging/types';
+import type { MetaServices } from '../meta/create-meta-services';
 import type { SecretStoreBackend, StoreFactory } from '../settings';
 import type { SettingsService } from '../settings/types';
 import type { NgrokDriver, TunnelService } from '../tunnel/types';
@@ -52,6 +53,8 @@ export interface Host extends Disposable {
   readonly logging: Logging;
   readonly tunnel: TunnelService;
   readonly webhook: WebhookPipeline;
+  /** Registration, health and the rate-limited sender. */
+  readonly meta: MetaServices;
   /** Absent when created with `control: false`. */
   readonly control: ControlService | undefined;
   /** Parts that failed to start without stopping the host (e.g. the webhook listener's port was taken). */
