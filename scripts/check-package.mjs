@@ -18,6 +18,7 @@ import {
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 
 const require = createRequire(import.meta.url);
 const asar = require('@electron/asar');
@@ -142,6 +143,46 @@ const html = files.has('/out/renderer/index.html')
 check(/http-equiv="Content-Security-Policy"/.test(html), 'renderer index.html carries the CSP meta tag');
 const rendererAssets = [...files].filter((f) => f.startsWith('/out/renderer/') && f.endsWith('.js'));
 check(rendererAssets.length > 0, `renderer scripts packed (${rendererAssets.length})`);
+
+// ── the packed preload runs the way a sandboxed preload does: CommonJS, nothing to require but 'electron' ──
+if (files.has('/out/preload/index.cjs')) {
+  const exposed = {};
+  const invoked = [];
+  const fakeElectron = {
+    contextBridge: { exposeInMainWorld: (key, value) => (exposed[key] = value) },
+    ipcRenderer: { invoke: async (...a) => (invoked.push(a), { ok: true, value: null }), on: () => {} },
+  };
+  const requireInSandbox = (name) => {
+    if (name === 'electron') return fakeElectron;
+    throw new Error(`a sandboxed preload cannot require "${name}"`);
+  };
+  try {
+    const code = asar.extractFile(archive, 'out/preload/index.cjs').toString('utf8');
+    const context = vm.createContext({
+      console,
+      URL,
+      TextEncoder,
+      TextDecoder,
+      setTimeout,
+      clearTimeout,
+      queueMicrotask,
+    });
+    const mod = { exports: {} };
+    vm.runInContext(`(function (require, module, exports) {${code}\n})`, context)(
+      requireInSandbox,
+      mod,
+      mod.exports,
+    );
+    await exposed.kreo?.tunnel?.status();
+    check(
+      Object.keys(exposed).join() === 'kreo' &&
+        JSON.stringify(invoked) === '[["kreo:invoke","tunnel:status",null]]',
+      'preload runs sandboxed (requires only electron) and exposes only window.kreo',
+    );
+  } catch (err) {
+    check(false, `preload runs sandboxed: ${err.message}`);
+  }
+}
 
 // ── native addons outside the archive ──
 const ngrokAddons = unpacked.filter((f) => /^\/node_modules\/@ngrok\/.+\.node$/.test(f));
