@@ -267,9 +267,11 @@ async function sendMessage(call: FakeCall, env: RouteEnv): Promise<Answer> {
     }
     template = { name, language };
   }
-  if (env.sendLatencyMs > 0) await new Promise((r) => setTimeout(r, env.sendLatencyMs));
+  // Counted at receipt, like Meta; the simulated network latency delays only the answer.
   const at = performance.now();
-  if (!state.admitSend(Date.now())) {
+  const admitted = state.admitSend(Date.now());
+  if (env.sendLatencyMs > 0) await new Promise((r) => setTimeout(r, env.sendLatencyMs));
+  if (!admitted) {
     state.rejectedSends.push({ at, code: 130429 });
     return errors.throughput();
   }

@@ -1,0 +1,89 @@
+/**
+ * One sending process for bench/send-rate.ts: a Sender whose token bucket is shared through Redis. Driven over IPC:
+ * the parent sends the config, the worker answers "ready", waits for "go", sends, and reports its slots.
+ */
+import { GraphApi } from '../electron/services/meta/graph-api';
+import { GraphClient } from '../electron/services/meta/graph-client';
+import { FallbackLimiter, LocalTokenBucket, type RateLimiter } from '../electron/services/meta/rate-limiter';
+import { RedisTokenBucket } from '../electron/services/meta/redis-bucket';
+import { Sender } from '../electron/services/meta/sender';
+import { CaptureLogger, MemorySettings } from '../electron/services/meta/test-support';
+
+export interface WorkerConfig {
+  graphUrl: string;
+  token: string;
+  phoneNumberId: string;
+  /** Empty: in-process bucket. */
+  redisUrl: string;
+  key: string;
+  rate: number;
+  concurrency: number;
+  count: number;
+  id: number;
+}
+
+export interface WorkerReport {
+  id: number;
+  sent: number;
+  failed: number;
+  throttled: number;
+  slots: number[];
+  backend: 'redis' | 'local';
+}
+
+/** Sends `count` messages through one Sender and reports its slots. Used in-process (local) and by the children. */
+export async function runSender(
+  cfg: WorkerConfig,
+  go: Promise<void> = Promise.resolve(),
+  onReady: () => void = () => undefined,
+): Promise<WorkerReport> {
+  const settings = new MemorySettings({
+    meta: { accessToken: cfg.token, phoneNumberId: cfg.phoneNumberId, graphBaseUrl: cfg.graphUrl },
+    redis: { url: cfg.redisUrl },
+    rateLimit: { messagesPerSecond: cfg.rate, concurrency: cfg.concurrency, maxQueueSize: cfg.count + 10 },
+  });
+  const logger = new CaptureLogger();
+  const limiter: RateLimiter = cfg.redisUrl
+    ? new FallbackLimiter(new RedisTokenBucket({ url: cfg.redisUrl, key: cfg.key }), logger)
+    : new LocalTokenBucket();
+  if (cfg.redisUrl) await limiter.tokens(cfg.rate, 1); // connect before the start signal
+  const slots: number[] = [];
+  const sender = new Sender({
+    settings,
+    graph: new GraphApi(new GraphClient({ config: () => settings.get().meta })),
+    limiter,
+    logger,
+    onSlot: (t) => slots.push(t),
+  });
+  onReady();
+  await go;
+  const outcomes = await Promise.allSettled(
+    Array.from({ length: cfg.count }, (_, i) =>
+      sender.sendText({ to: `1555${cfg.id}${String(i).padStart(6, '0')}`, text: `bench ${i}` }),
+    ),
+  );
+  const st = await sender.status();
+  const backend = limiter.backend;
+  await sender.dispose();
+  return {
+    id: cfg.id,
+    sent: outcomes.filter((o) => o.status === 'fulfilled').length,
+    failed: outcomes.filter((o) => o.status === 'rejected').length,
+    throttled: st.throttled,
+    slots,
+    backend,
+  };
+}
+
+if (process.send) {
+  let release!: () => void;
+  const go = new Promise<void>((r) => (release = r));
+  process.on('message', (msg: { type: string; config?: WorkerConfig }) => {
+    if (msg.type === 'config' && msg.config) {
+      void runSender(msg.config, go, () => process.send!({ type: 'ready' })).then((report) => {
+        process.send!({ type: 'report', report }, () => process.exit(0));
+      });
+    }
+    if (msg.type === 'go') release();
+  });
+}
