@@ -4,7 +4,7 @@
  * the end of that log.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { KreoError } from '../../shared/errors';
 import type { HomePaths } from '../services/core/home';
@@ -33,6 +33,10 @@ function lastLines(file: string, n: number): string {
 
 export async function startBackgroundHost(opts: BackgroundHostOptions): Promise<DiscoveryInfo> {
   const logFile = backgroundLogFile(opts.paths);
+  try {
+    // Keep one previous generation; the file only holds start-up output, so 1 MiB is plenty.
+    if (statSync(logFile).size > 1024 * 1024) renameSync(logFile, `${logFile}.1`);
+  } catch {}
   const fd = openSync(logFile, 'a', 0o600);
   writeSync(fd, `\n--- ${new Date().toISOString()} starting a background host\n`);
   const child = spawn(
