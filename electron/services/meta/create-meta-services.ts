@@ -23,7 +23,8 @@ import { SettingsLimiter } from './settings-limiter';
 export const REGISTRATION_FILE = 'meta-registration.json';
 
 export interface MetaServicesDeps {
-  settings: Pick<SettingsService, 'get' | 'update' | 'secretsBackend'>;
+  settings: Pick<SettingsService, 'get' | 'update' | 'secretsBackend'> &
+    Partial<Pick<SettingsService, 'onDidChange'>>;
   logging: Pick<Logging, 'webhook' | 'whatsapp'>;
   tunnel: Pick<TunnelService, 'status' | 'onDidChangeStatus' | 'testConnection'>;
   bus: Pick<EventBus, 'publish'>;

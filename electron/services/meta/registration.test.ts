@@ -443,6 +443,16 @@ describe('automatic registration', () => {
     expect(cb.handshakes).toBe(handshakes);
   });
 
+  it('registers at once when autoRegister is turned on while the tunnel is online', async () => {
+    await setup();
+    tunnel.online(cb.url);
+    svc.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(settings.get().webhook.registered).toBe(false);
+    await settings.update({ 'webhook.autoRegister': true });
+    await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
+  });
+
   it('restores at shutdown with webhook.restoreOnStop', async () => {
     await setup({ webhook: { restoreOnStop: true } });
     tunnel.online(cb.url);

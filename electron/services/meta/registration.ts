@@ -53,6 +53,18 @@ export class RegistrationService {
 
   start(): void {
     this.disposables.add(this.deps.tunnel.onDidChangeStatus((st) => this.onTunnel(st)));
+    const onChange = this.deps.settings.onDidChange;
+    if (onChange) {
+      // Turning autoRegister on (or changing the path) while the tunnel is online registers at once.
+      this.disposables.add(
+        onChange.call(this.deps.settings, (change) => {
+          if (change.changedKeys.some((k) => k === 'webhook.autoRegister' || k === 'webhook.path')) {
+            this.autoTarget = null;
+            this.onTunnel(this.deps.tunnel.status());
+          }
+        }),
+      );
+    }
     this.onTunnel(this.deps.tunnel.status());
   }
 

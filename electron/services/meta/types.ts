@@ -5,8 +5,9 @@ import type { TunnelService } from '../tunnel/types';
 
 /** Read-only settings access (sender, health, Graph client). */
 export type SettingsReader = Pick<SettingsService, 'get'>;
-/** Settings access for services that record state (registration). */
-export type SettingsWriter = Pick<SettingsService, 'get' | 'update'>;
+/** Settings access for services that record state (registration); change events when available. */
+export type SettingsWriter = Pick<SettingsService, 'get' | 'update'> &
+  Partial<Pick<SettingsService, 'onDidChange'>>;
 /** What registration needs from the tunnel. */
 export type TunnelView = Pick<TunnelService, 'status' | 'onDidChangeStatus'>;
 
