@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The installed `kreo` command. Runs the bundled CLI (out/main/cli.js, built by electron-vite) when one has been
-// built, otherwise the TypeScript sources through tsx (a devDependency: fine for `npm link` from a checkout).
+// The installed `kreo` command. Runs the built CLI (out/main/cli.js, made by `npm run build` beside the Electron
+// main bundle) when it exists, otherwise the TypeScript sources through tsx (a devDependency: fine for `npm link`
+// from a checkout).
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
