@@ -11,6 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CHANNELS, REQUEST_CHANNELS, type RequestChannel } from '../../shared/contract';
@@ -50,7 +51,7 @@ function filesUnder(dir: string): string[] {
 
 let t: TestHost;
 let graph: GraphFake;
-let target: ReturnType<typeof import('node:http').createServer>;
+let target: http.Server;
 let targetUrl = '';
 let client: ControlClient;
 const answers: { what: string; text: string }[] = [];
@@ -76,7 +77,6 @@ async function both(channel: RequestChannel, input?: unknown) {
 const remember = () => t.host.settings.secretValues().forEach((v) => secretValues.add(v));
 
 beforeAll(async () => {
-  const http = await import('node:http');
   target = http.createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(req.url?.includes('fail') ? 500 : 200).end('ok'));
