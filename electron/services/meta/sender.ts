@@ -15,7 +15,7 @@ import type { EventBus } from '../core/event-bus';
 import type { ModuleLogger } from '../logging/types';
 import type { GraphApi } from './graph-api';
 import { graphCodeOf, isTransient, THROTTLE_CODES } from './graph-errors';
-import type { RateLimiter } from './rate-limiter';
+import type { RateLimiter, Reservation } from './rate-limiter';
 import type { SettingsReader } from './types';
 
 export interface SenderDeps {
@@ -38,7 +38,9 @@ export interface SenderDeps {
   /** How long the lowered rate takes to climb back to the configured one. */
   recoverMs?: number;
   statusIntervalMs?: number;
-  /** Called with every granted slot (benchmarks and tests measure windows on it). */
+  /** A send woken later than this after its slot takes a new slot instead (keeps arrivals spaced). Default 50. */
+  lateToleranceMs?: number;
+  /** Called with every slot used for a send (benchmarks and tests measure windows on it). */
   onSlot?: (slotMs: number) => void;
 }
 
@@ -264,23 +266,29 @@ export class Sender {
 
   private async run(job: Job): Promise<void> {
     const stopped = () => new KreoError('UNAVAILABLE', 'The sender stopped before the message was sent.');
-    let reservation;
-    job.reservedAt = performance.now();
-    try {
-      reservation = await this.deps.limiter.reserve(this.rate(), this.burst);
-    } catch (err) {
-      this.counts.failed++;
-      return job.reject(
-        new KreoError(
-          'SEND_FAILED',
-          `The rate limiter failed: ${(err as Error).message}`,
-          'Check redis.url and `kreo health`.',
-        ),
-      );
+    let reservation: Reservation;
+    for (let tries = 0; ; tries++) {
+      job.reservedAt = performance.now();
+      try {
+        reservation = await this.deps.limiter.reserve(this.rate(), this.burst);
+      } catch (err) {
+        this.counts.failed++;
+        return job.reject(
+          new KreoError(
+            'SEND_FAILED',
+            `The rate limiter failed: ${(err as Error).message}`,
+            'Check redis.url and `kreo health`.',
+          ),
+        );
+      }
+      const due = performance.now() + reservation.delayMs;
+      if (reservation.delayMs > 0) await sleep(reservation.delayMs);
+      if (this.disposed) return job.reject(stopped());
+      // Woken long after the slot (the process stalled): sending now would bunch up with the slots after it,
+      // so take a fresh slot instead (a few times at most; the missed slot is simply not used).
+      if (performance.now() - due <= (this.deps.lateToleranceMs ?? 50) || tries >= 3) break;
     }
     this.deps.onSlot?.(reservation.slotMs);
-    if (reservation.delayMs > 0) await sleep(reservation.delayMs);
-    if (this.disposed) return job.reject(stopped());
     const s = this.deps.settings.get();
     job.attempts++;
     if (job.attempts === 1) job.startedAt = performance.now();
