@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml' };
 
-export async function buildHarness() {
+export async function buildHarness({ minify = true } = {}) {
   const { build } = await import('vite');
   const react = (await import('@vitejs/plugin-react')).default;
   const outDir = mkdtempSync(join(tmpdir(), 'kreo-harness-'));
@@ -23,7 +23,7 @@ export async function buildHarness() {
     logLevel: 'warn',
     configFile: false,
     plugins: [react()],
-    build: { outDir, emptyOutDir: true, rolldownOptions: { input: join(root, 'renderer/dev/harness.html') } },
+    build: { outDir, emptyOutDir: true, minify, rolldownOptions: { input: join(root, 'renderer/dev/harness.html') } },
   });
   return outDir;
 }

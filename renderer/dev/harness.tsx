@@ -9,10 +9,12 @@ import { App } from '../src/app/app';
 import '../src/styles/app.css';
 import { makeLogLine } from '../src/testing/fake-events';
 import { createFakeKreo, type FakeKreo } from '../src/testing/fake-kreo';
+import { createBenchDriver } from './bench-driver';
 
 declare global {
   interface Window {
     __kreoFake?: FakeKreo & { makeLogLine: typeof makeLogLine };
+    __kreoBench?: ReturnType<typeof createBenchDriver>;
   }
 }
 
@@ -21,6 +23,7 @@ const fake = createFakeKreo({ delayMs: Number(params.get('delay') ?? 250) });
 fake.seedEvents(Number(params.get('events') ?? 300));
 window.kreo = fake.api;
 window.__kreoFake = Object.assign(fake, { makeLogLine });
+window.__kreoBench = createBenchDriver(fake);
 
 if (params.get('live') === '1') {
   let n = 0;

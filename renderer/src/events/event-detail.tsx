@@ -10,6 +10,7 @@ import { toUiError, type UiError } from '../lib/errors';
 import { formatBytes, formatDateTime, prettyJson } from '../lib/format';
 import { useKreo } from '../lib/kreo-context';
 import { useAction } from '../lib/use-action';
+import { useStoreSelect } from '../lib/use-store';
 import { Tabs, tabPanelProps } from '../ui/tabs';
 import { ErrorBox, ResultBox, Row, Spinner } from '../ui/ui';
 import { messageIdsOf } from './timeline';
@@ -21,7 +22,8 @@ const TABS: readonly DetailTab[] = ['summary', 'body', 'headers', 'attempts', 't
 function useEventDetail(id: number): { detail: Detail | null; error: UiError | null; reload(): void } {
   const api = useKreo();
   const { hub } = useApp();
-  const summary = hub.events.get(id);
+  // Re-fetch when the host pushes an update of this event (forwarding, queue), not on every batch.
+  const summary = useStoreSelect(hub.events, (store) => store.get(id));
   const [state, setState] = useState<{ id: number; detail: Detail | null; error: UiError | null }>({
     id,
     detail: null,

@@ -70,8 +70,9 @@ export function EventList(props: {
     count,
     getScrollElement: () => parentRef.current,
     estimateSize: () => EVENT_ROW_HEIGHT,
-    overscan: 12,
-    getItemKey: (i) => store.at(i)?.id ?? `missing-${i}`,
+    overscan: 6,
+    // Index keys: rows have one fixed height and are never measured. A key per event id would make the
+    // virtualizer look up every one of 100,000 events each time the count changes.
   });
 
   // Keep the reader's place when events arrive above it.
@@ -109,6 +110,10 @@ export function EventList(props: {
     ev.preventDefault();
   };
 
+  // Rows are keyed by their slot in the rendered window, so new data updates existing DOM nodes instead of
+  // unmounting and mounting rows each frame as the window slides (following the log tail, events arriving on top).
+  const virtualItems = virtualizer.getVirtualItems();
+  const firstIndex = virtualItems[0]?.index ?? 0;
   return (
     <div className="event-list-wrap">
       <div className="event-row event-head" aria-hidden="true">
@@ -155,13 +160,13 @@ export function EventList(props: {
           </p>
         ) : null}
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
+          {virtualItems.map((item) => {
             const e = store.at(item.index);
             if (!e) return null;
             const selected = e.id === props.selectedId;
             return (
               <div
-                key={item.key}
+                key={item.index - firstIndex}
                 id={`event-row-${e.id}`}
                 role="option"
                 aria-selected={selected}

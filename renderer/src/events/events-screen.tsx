@@ -11,6 +11,7 @@ import { isEmptyFilter, toListInput, type EventFilter } from './event-filter';
 import { EventDetailPanel } from './event-detail';
 import { EventFilters } from './event-filters';
 import { EventList } from './event-list';
+import type { EventsStore } from './events-store';
 import { TriggerMenu } from './trigger-menu';
 
 export function EventsScreen() {
@@ -18,7 +19,6 @@ export function EventsScreen() {
   const api = useKreo();
   const { hub } = useApp();
   const store = hub.events;
-  useStoreVersion(store);
   const [filter, setFilter] = useState<EventFilter>(() => store.currentFilter);
   const [selected, setSelected] = useState<number | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -59,20 +59,7 @@ export function EventsScreen() {
       <div className="events-body">
         <div className="events-main">
           <EventList store={store} selectedId={selected} onSelect={setSelected} />
-          <div className="events-foot">
-            <span className="muted" data-testid="events-count">
-              {t('events.count', { shown: store.shown, total: store.total })}
-            </span>
-            <button
-              type="button"
-              className="btn btn-small"
-              data-testid="events-load-older"
-              disabled={loadingOlder || store.shown === 0}
-              onClick={() => void loadOlder()}
-            >
-              {loadingOlder ? t('events.loadingOlder') : t('events.loadOlder')}
-            </button>
-          </div>
+          <EventsFooter store={store} loadingOlder={loadingOlder} onLoadOlder={() => void loadOlder()} />
         </div>
         {selected !== null ? (
           <EventDetailPanel
@@ -83,6 +70,29 @@ export function EventsScreen() {
           />
         ) : null}
       </div>
+    </div>
+  );
+}
+
+/** Counters and "load older": subscribed to the store on their own, so the toolbar does not re-render per batch. */
+function EventsFooter(props: { store: EventsStore; loadingOlder: boolean; onLoadOlder(): void }) {
+  const { t } = useI18n();
+  const { store } = props;
+  useStoreVersion(store);
+  return (
+    <div className="events-foot">
+      <span className="muted" data-testid="events-count">
+        {t('events.count', { shown: store.shown, total: store.total })}
+      </span>
+      <button
+        type="button"
+        className="btn btn-small"
+        data-testid="events-load-older"
+        disabled={props.loadingOlder || store.shown === 0}
+        onClick={props.onLoadOlder}
+      >
+        {props.loadingOlder ? t('events.loadingOlder') : t('events.loadOlder')}
+      </button>
     </div>
   );
 }

@@ -28,3 +28,11 @@ export class StoreSignal implements VersionedStore {
     for (const l of [...this.listeners]) l();
   }
 }
+
+/** Re-renders only when `select(store)` returns a different value (compared with Object.is). */
+export function useStoreSelect<S extends VersionedStore, T>(store: S, select: (store: S) => T): T {
+  return useSyncExternalStore(
+    (cb) => store.subscribe(cb),
+    () => select(store),
+  );
+}

@@ -1,56 +1,28 @@
 /**
  * Live logs: the three files tailed and followed, filtered by file, minimum level and text; pause holds new lines
- * aside, follow keeps the newest line in view. Virtualized; the store is fed once per animation frame.
+ * aside, follow keeps the newest line in view. Only the list view subscribes to the store (fed once per animation
+ * frame), so a stream of lines re-renders the visible rows and the counters, not the toolbar.
  */
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
 import type { LogFile, LogLevelName } from '../../../shared/domain/logs';
 import { LOG_FILES } from '../app/data-hub';
 import { useApp } from '../app/app-context';
 import { useI18n } from '../i18n/i18n';
-import { formatTimeMs } from '../lib/format';
-import { useStoreVersion } from '../lib/use-store';
+import { LogView } from './log-view';
 import { LEVELS, type LogFilter } from './logs-store';
 
-const ROW = 22;
-
 export function LogsScreen() {
-  const { t, locale } = useI18n();
+  const { t } = useI18n();
   const { hub } = useApp();
   const store = hub.logs;
-  const version = useStoreVersion(store);
   const [filter, setFilter] = useState<LogFilter>(() => store.currentFilter);
   const [follow, setFollow] = useState(true);
-  const parentRef = useRef<HTMLDivElement>(null);
-  const count = store.shown;
+  const [paused, setPaused] = useState(() => store.paused);
 
   useEffect(() => {
     const timer = setTimeout(() => store.setFilter(filter), filter.text ? 120 : 0);
     return () => clearTimeout(timer);
   }, [filter, store]);
-
-  // The panel does not use the React Compiler; the virtualizer's unmemoizable API is fine here.
-  // eslint-disable-next-line react-hooks/incompatible-library
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => parentRef.current,
-    estimateSize: () => ROW,
-    overscan: 20,
-  });
-
-  // Follow: keep the newest line in view after each batch.
-  useLayoutEffect(() => {
-    const el = parentRef.current;
-    if (follow && el) el.scrollTop = el.scrollHeight;
-  }, [version, follow, count]);
-
-  const onScroll = () => {
-    const el = parentRef.current;
-    if (!el) return;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < ROW * 2;
-    if (follow && !atBottom) setFollow(false);
-    else if (!follow && atBottom && el.scrollTop > 0) setFollow(true);
-  };
 
   const set = <K extends keyof LogFilter>(k: K, v: LogFilter[K]) => setFilter((f) => ({ ...f, [k]: v }));
   return (
@@ -99,10 +71,13 @@ export function LogsScreen() {
           type="button"
           className="btn btn-small"
           data-testid="logs-pause"
-          aria-pressed={store.paused}
-          onClick={() => store.setPaused(!store.paused)}
+          aria-pressed={paused}
+          onClick={() => {
+            store.setPaused(!paused);
+            setPaused(!paused);
+          }}
         >
-          {store.paused ? t('logs.resume') : t('logs.pause')}
+          {paused ? t('logs.resume') : t('logs.pause')}
         </button>
         <button
           type="button"
@@ -122,53 +97,7 @@ export function LogsScreen() {
           {t('logs.clear')}
         </button>
       </div>
-      <div className="logs-status" aria-live="polite">
-        <span className="muted" data-testid="logs-count">
-          {t('logs.count', { shown: count, total: store.total })}
-        </span>
-        {store.paused ? (
-          <span className="pill pill-warning" data-testid="logs-paused">
-            {t('logs.paused', { count: store.heldCount })}
-          </span>
-        ) : null}
-      </div>
-      <div
-        ref={parentRef}
-        className="log-list"
-        role="log"
-        aria-label={t('logs.list')}
-        aria-live="off"
-        tabIndex={0}
-        data-testid="logs-list"
-        data-count={count}
-        onScroll={onScroll}
-      >
-        {count === 0 ? <p className="muted empty">{t('logs.empty')}</p> : null}
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
-            const l = store.at(item.index);
-            if (!l) return null;
-            return (
-              <div
-                key={item.key}
-                className={`log-line lvl-${l.level}`}
-                data-testid="log-line"
-                data-file={l.file}
-                data-level={l.level}
-                style={{ transform: `translateY(${item.start}px)`, height: ROW }}
-              >
-                <span className="l-time mono">{formatTimeMs(l.time, locale)}</span>
-                <span className="l-file">{l.file}</span>
-                <span className="l-level">{l.level}</span>
-                <span className="l-module">{l.module ?? ''}</span>
-                <span className="l-msg" title={l.raw}>
-                  {l.msg}
-                </span>
-              </div>
-            );
-          })}
-        </div>
-      </div>
+      <LogView store={store} follow={follow} onFollowChange={setFollow} />
     </div>
   );
 }
