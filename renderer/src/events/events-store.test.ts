@@ -39,6 +39,15 @@ describe('EventsStore', () => {
     expect(store.shown).toBe(0);
   });
 
+  it('keeps the later version when one batch carries an event twice (new, then updated)', () => {
+    const store = new EventsStore();
+    const first = ev(7, 'status-sent');
+    const updated = { ...ev(7, 'status-sent'), forward: 'delivered' as const };
+    store.upsert([first, ev(8), updated]);
+    expect(store.get(7)).toBe(updated);
+    expect(visibleIds(store)).toEqual([8, 7]);
+  });
+
   it('counts the new events that became visible', () => {
     const store = new EventsStore();
     store.setFilter({ ...EMPTY_FILTER, kind: 'status' });

@@ -100,11 +100,12 @@ export class EventsStore extends StoreSignal {
   upsert(events: readonly EventSummary[]): number {
     if (events.length === 0) return 0;
     let addedVisible = 0;
-    const fresh: EventSummary[] = [];
+    // A batch can hold the same id twice (events:new then events:updated in one frame): the later one wins.
+    const freshById = new Map<number, EventSummary>();
     for (const e of events) {
       const old = this.byId.get(e.id);
       if (!old) {
-        fresh.push(e);
+        freshById.set(e.id, e);
         continue;
       }
       this.byId.set(e.id, e);
@@ -115,9 +116,9 @@ export class EventsStore extends StoreSignal {
       if (was && !now) removeSorted(this.visible, e.id);
       else if (!was && now) insertSorted(this.visible, e.id);
     }
+    const fresh = [...freshById.values()];
     if (fresh.length > 1) fresh.sort((a, b) => a.id - b.id);
     for (const e of fresh) {
-      if (this.byId.has(e.id)) continue; // repeated inside the batch
       this.byId.set(e.id, e);
       insertSorted(this.ids, e.id);
       this.index(e);
