@@ -35,6 +35,7 @@ export function FieldMessages({ keyName, error }: { keyName: SettingKey; error: 
       <div
         className="field-help"
         id={`${id}-help`}
+        data-readonly={spec.readOnly || undefined}
         hidden={Boolean(error?.client && error.client !== 'empty')}
       >
         {t(`field.${keyName}.help`)}
