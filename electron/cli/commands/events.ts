@@ -119,7 +119,7 @@ async function withStore<T>(
   try {
     return offline(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The embedded event store: `<home>/data/events.db` (SQLite, WAL). Write methods are synchronous and meant to run
- * inside a GroupCommitter batch (`store.committer.write(() => store.insertDelivery(...))`); reads run directly and
- * see committed data only.
+ * inside a GroupCommitter batch (`store.committer.write(() => store.insertDelivery(...))`, which also makes them
+ * durable before resolving); reads run directly and see committed data only.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +15,7 @@ import type {
   SignatureResult,
 } from '../../../shared/domain/events';
 import { GroupCommitter } from './group-commit';
+import { normaliseBody } from './parser';
 import { MIGRATIONS } from './store-schema';
 import {
   DELIVERY_COLUMNS,
@@ -99,11 +100,12 @@ export class EventStore {
     this.file = file;
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    // Commits do not wait for the disk; the committer flushes the WAL itself, off the event loop (group-commit.ts).
+    this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.instanceId = this.ensureInstanceId();
-    this.committer = new GroupCommitter(this.db);
+    this.committer = new GroupCommitter(this.db, { walPath: `${file}-wal`, dbPath: file });
     this.stmt = prepareStatements(this.db);
   }
 
@@ -253,8 +255,26 @@ export class EventStore {
     };
   }
 
+  /** Deliveries without records after `afterId` (PK range scan). */
   unparsed(afterId: number, limit: number): { id: number; body: Buffer }[] {
     return this.stmt.unparsed.all(afterId, limit);
+  }
+
+  /** Where to start looking for deliveries without records: records are written in order, shortly after the ack. */
+  unparsedScanStart(): number {
+    const row = this.db.prepare('SELECT max(delivery_id) AS m FROM records').get() as { m: number | null };
+    return Math.max(0, (row.m ?? 0) - 10_000);
+  }
+
+  /** Records of these deliveries; those not written yet (parsed = 0) are parsed from the body. */
+  private recordsOf(rows: DeliveryRow[]): Map<number, EventRecord[]> {
+    const map = this.recordsFor(rows.filter((r) => r.parsed === 1).map((r) => r.id));
+    for (const row of rows) {
+      if (row.parsed === 1) continue;
+      const stored = this.stmt.body.get(row.id);
+      map.set(row.id, stored ? normaliseBody(stored.body) : []);
+    }
+    return map;
   }
 
   recordsFor(ids: number[]): Map<number, EventRecord[]> {
@@ -280,7 +300,7 @@ export class EventStore {
         `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
       )
       .all(JSON.stringify(ids)) as DeliveryRow[];
-    const records = this.recordsFor(rows.map((r) => r.id));
+    const records = this.recordsOf(rows);
     return rows.map((r) => rowToSummary(r, records.get(r.id) ?? []));
   }
 
@@ -320,7 +340,7 @@ export class EventStore {
     const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY d.id DESC LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit) as DeliveryRow[];
-    const records = this.recordsFor(rows.map((r) => r.id));
+    const records = this.recordsOf(rows);
     return rows.map((r) => rowToSummary(r, records.get(r.id) ?? []));
   }
 
@@ -362,10 +382,10 @@ export class EventStore {
     return { total, duplicates, perMinute };
   }
 
-  /** Flushes queued writes, then closes the database. */
-  close(): void {
+  /** Commits queued writes, waits for their flush, then closes the database. */
+  async close(): Promise<void> {
     try {
-      this.committer.close();
+      await this.committer.close();
     } finally {
       if (this.db.open) this.db.close();
     }

@@ -1,10 +1,17 @@
 /**
- * Group commit for the event store: every write queued during one turn of the event loop runs in ONE transaction,
- * flushed on setImmediate, so requests arriving together share one WAL fsync. Each write runs in its own savepoint
- * (a failing write rejects only its own promise); a failing COMMIT rejects them all. A batch is committed with
- * `synchronous=FULL` when any write in it asked for durability (an acknowledgement depends on it), otherwise with
- * NORMAL (bookkeeping that can be redone after a crash: parsed records, outbox progress).
+ * Pipelined group commit for the event store.
+ *
+ * Every write queued during one turn of the event loop runs in ONE SQLite transaction, flushed on setImmediate.
+ * The connection runs WAL with `synchronous=NORMAL`: a COMMIT appends to the -wal file without waiting for the disk
+ * (checkpoints still sync both files, so the database is always consistent). Durability of an acknowledged write
+ * comes from an explicit fdatasync of the -wal file on libuv's thread pool: a write that asked for `durable`
+ * resolves only after a sync that started after its COMMIT has finished. While one sync is in flight, later batches
+ * commit and wait for the next one, so one disk flush covers everything committed meanwhile, and the event loop
+ * never blocks on the disk. Each write runs in its own savepoint (a failing write rejects only its own promise);
+ * a failing COMMIT or sync rejects all the writes it covers.
  */
+import { promises as fsp } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
 
 interface Pending {
@@ -18,18 +25,105 @@ export interface CommitStats {
   batches: number;
   writes: number;
   largestBatch: number;
+  /** Disk flushes of the WAL, and how many durable writes they covered. */
+  syncs: number;
+  syncedWrites: number;
+  /** Wall time from the start of a WAL flush to its end, summed and longest (ms). */
+  syncMs: number;
+  maxSyncMs: number;
+  /** Time the event loop spent inside batch transactions, and the longest one (ms). */
+  busyMs: number;
+  maxMs: number;
+}
+
+export interface GroupCommitterOptions {
+  /** The file whose flush makes a commit durable: `<db>-wal`. */
+  walPath: string;
+  /** Flushed instead when the WAL file is missing (e.g. right after a truncating checkpoint). */
+  dbPath: string;
+}
+
+/** Prepared once: BEGIN/SAVEPOINT per batch and per write cost microseconds, not a statement compile each. */
+function prepareSql(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT kreo_write'),
+    release: db.prepare('RELEASE kreo_write'),
+    rollbackTo: db.prepare('ROLLBACK TO kreo_write'),
+  };
+}
+
+/**
+ * Flushes one file through a handle kept open between flushes (one thread-pool hop per flush). SQLite keeps the
+ * -wal file for as long as a connection is open (it deletes it only when the last one closes), so the handle stays
+ * valid; it is reopened after any error, and the database file is flushed instead while no -wal exists.
+ */
+class FileFlusher {
+  private handle: FileHandle | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly fallback: string,
+  ) {}
+
+  async flush(): Promise<void> {
+    try {
+      this.handle ??= await fsp.open(this.path, 'r');
+      await this.handle.datasync();
+    } catch (err) {
+      await this.close();
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      const db = await fsp.open(this.fallback, 'r');
+      try {
+        await db.datasync();
+      } finally {
+        await db.close();
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = null;
+    await h?.close().catch(() => undefined);
+  }
 }
 
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
-  private sync: 'FULL' | 'NORMAL' | null = null;
-  readonly stats: CommitStats = { batches: 0, writes: 0, largestBatch: 0 };
+  /** Committed durable writes waiting for the next WAL flush. */
+  private awaitingSync: Pending[] = [];
+  private syncing: Promise<void> | null = null;
+  private readonly sql: ReturnType<typeof prepareSql>;
+  private readonly wal: FileFlusher;
+  readonly stats: CommitStats = {
+    batches: 0,
+    writes: 0,
+    largestBatch: 0,
+    syncs: 0,
+    syncedWrites: 0,
+    syncMs: 0,
+    maxSyncMs: 0,
+    busyMs: 0,
+    maxMs: 0,
+  };
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    opts: GroupCommitterOptions,
+  ) {
+    this.sql = prepareSql(db);
+    this.wal = new FileFlusher(opts.walPath, opts.dbPath);
+  }
 
-  /** Queues `fn` to run inside the next batch transaction; resolves with its result once committed. */
+  /**
+   * Queues `fn` to run inside the next batch transaction. Resolves with its result once committed and, when
+   * `durable` (the default), once the disk holds it.
+   */
   write<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     return new Promise<T>((resolve, reject) => {
@@ -46,49 +140,87 @@ export class GroupCommitter {
     });
   }
 
-  /** Runs everything queued now (also used before close). */
+  /** Commits everything queued now; durable writes then wait for a WAL flush. */
   flush(): void {
     this.scheduled = false;
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
     const results: { ok: boolean; value: unknown }[] = [];
+    const started = performance.now();
+    const sql = this.sql;
     try {
-      const sync = batch.some((p) => p.durable) ? 'FULL' : 'NORMAL';
-      if (sync !== this.sync) {
-        this.db.pragma(`synchronous = ${sync}`);
-        this.sync = sync;
-      }
-      this.db.transaction(() => {
+      sql.begin.run();
+      try {
         for (const p of batch) {
+          sql.savepoint.run();
           try {
-            results.push({ ok: true, value: this.db.transaction(p.fn)() });
+            results.push({ ok: true, value: p.fn() });
+            sql.release.run();
           } catch (err) {
+            sql.rollbackTo.run();
+            sql.release.run();
             results.push({ ok: false, value: err });
           }
         }
-      })();
+        sql.commit.run();
+      } catch (err) {
+        if (this.db.open && this.db.inTransaction) sql.rollback.run();
+        throw err;
+      }
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
     }
+    const ms = performance.now() - started;
+    this.stats.busyMs += ms;
+    this.stats.maxMs = Math.max(this.stats.maxMs, ms);
     this.stats.batches += 1;
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
     batch.forEach((p, i) => {
       const r = results[i]!;
-      if (r.ok) p.resolve(r.value);
-      else p.reject(r.value);
+      if (!r.ok) p.reject(r.value);
+      else if (!p.durable) p.resolve(r.value);
+      else {
+        // The value travels with the waiter; resolved by the sync that covers this commit.
+        const value = r.value;
+        this.awaitingSync.push({ ...p, resolve: () => p.resolve(value) });
+      }
     });
+    if (this.awaitingSync.length && !this.syncing) this.syncing = this.syncLoop();
   }
 
-  /** Flushes what is queued and refuses further writes. */
-  close(): void {
+  /** Flushes the WAL until no committed durable write is left waiting. */
+  private async syncLoop(): Promise<void> {
+    while (this.awaitingSync.length) {
+      const covered = this.awaitingSync;
+      this.awaitingSync = [];
+      const started = performance.now();
+      try {
+        await this.wal.flush();
+        const ms = performance.now() - started;
+        this.stats.syncs += 1;
+        this.stats.syncedWrites += covered.length;
+        this.stats.syncMs += ms;
+        this.stats.maxSyncMs = Math.max(this.stats.maxSyncMs, ms);
+        for (const p of covered) p.resolve(undefined);
+      } catch (err) {
+        for (const p of covered) p.reject(err);
+      }
+    }
+    this.syncing = null;
+  }
+
+  /** Commits what is queued, waits for pending flushes, and refuses further writes. */
+  async close(): Promise<void> {
     if (this.closed) return;
     try {
       this.flush();
     } finally {
       this.closed = true;
     }
+    await this.syncing;
+    await this.wal.close();
   }
 }

@@ -4,7 +4,7 @@
  * the outbox workers. Also re-parses deliveries stored before a crash that never got their records.
  */
 import { createHash } from 'node:crypto';
-import type { EventRecord, EventSummary } from '../../../shared/domain/events';
+import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import type { EventStore, InsertedDelivery, NewDelivery } from './event-store';
 import type { LiveFeed } from './live';
@@ -50,9 +50,17 @@ function describe(records: EventRecord[]): string {
   return parts.join('; ') + (records.length > 3 ? `; +${records.length - 3} more` : '');
 }
 
+/** Up to this many events acknowledged together get one info line each; more get one line per batch. */
+const DETAILED_BATCH = 3;
+/** Records are written at most this long after their event's acknowledgement, or sooner past this many. */
+const RECORDS_WINDOW_MS = 50;
+const RECORDS_MAX_PENDING = 500;
+
 export class Ingestor {
   private post: Stored[] = [];
   private postScheduled = false;
+  private pendingRecords: { id: number; records: EventRecord[] }[] = [];
+  private recordsTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly deps: IngestorDeps) {}
 
@@ -88,20 +96,18 @@ export class Ingestor {
     this.postScheduled = false;
     const batch = this.post;
     this.post = [];
-    const store = this.deps.store();
     let queued = false;
     const changedOriginals = new Set<number>();
+    const parsed: { id: number; records: EventRecord[] }[] = [];
+    // Bursts get one info line per batch (details at debug); single events get their own info line.
+    const detailed = batch.length <= DETAILED_BATCH;
+    const kinds = new Map<string, number>();
+    let duplicates = 0;
     for (const { delivery, result } of batch) {
       const records =
         delivery.parsed !== undefined ? normalisePayload(delivery.parsed) : normaliseBody(delivery.body);
-      if (store) {
-        store.committer
-          .write(() => store.insertRecords(result.id, records), { durable: false })
-          .catch((err: unknown) =>
-            this.deps.log.warning({ id: result.id, err: String(err) }, 'records not saved'),
-          );
-      }
-      const summary: EventSummary = {
+      parsed.push({ id: result.id, records });
+      this.deps.live.add({
         id: result.id,
         receivedAt: iso(delivery.receivedAt),
         signature: delivery.signature,
@@ -112,17 +118,19 @@ export class Ingestor {
         forward: result.forward,
         queued: result.queued,
         source: delivery.source,
-      };
-      this.deps.live.add(summary);
+      });
       if (result.duplicateOf) changedOriginals.add(result.duplicateOf);
       if (result.queued === 'pending' || result.forward === 'pending') queued = true;
+      for (const r of records) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
+      const level = detailed ? 'info' : 'debug';
       if (result.duplicateOf) {
-        this.deps.log.info(
+        duplicates += 1;
+        this.deps.log[level](
           { id: result.id, duplicateOf: result.duplicateOf, bytes: delivery.body.length },
           `event ${result.id} is a duplicate of ${result.duplicateOf}: kept, not queued or forwarded`,
         );
       } else {
-        this.deps.log.info(
+        this.deps.log[level](
           {
             id: result.id,
             source: delivery.source,
@@ -135,15 +143,57 @@ export class Ingestor {
         );
       }
     }
+    if (!detailed) {
+      const ids = batch.map((b) => b.result.id);
+      const counts = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
+      this.deps.log.info(
+        { first: ids[0], last: ids[ids.length - 1], count: ids.length, duplicates },
+        `stored ${ids.length} events #${ids[0]}–#${ids[ids.length - 1]}: ${counts}${duplicates ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'})` : ''}`,
+      );
+    }
+    this.pendingRecords.push(...parsed);
+    if (this.pendingRecords.length >= RECORDS_MAX_PENDING) this.writeRecords();
+    else this.recordsTimer ??= setTimeout(() => this.writeRecords(), RECORDS_WINDOW_MS);
     if (changedOriginals.size) this.deps.live.change(changedOriginals);
     if (queued) this.deps.onQueued();
+  }
+
+  /**
+   * Writes the records collected over the last window in one (non-durable) write: many events share the index
+   * pages they touch, which keeps the WAL, and so each acknowledgement's disk flush, small.
+   */
+  private writeRecords(): void {
+    if (this.recordsTimer) clearTimeout(this.recordsTimer);
+    this.recordsTimer = null;
+    const items = this.pendingRecords;
+    this.pendingRecords = [];
+    const store = this.deps.store();
+    if (!store || items.length === 0) return;
+    store.committer
+      .write(
+        () => {
+          for (const p of items) store.insertRecords(p.id, p.records);
+        },
+        { durable: false },
+      )
+      .catch((err: unknown) =>
+        this.deps.log.warning(
+          { err: String(err), count: items.length },
+          'records not saved yet (they are re-parsed from the stored bodies)',
+        ),
+      );
+  }
+
+  /** Writes pending records now (before the store closes). */
+  flushRecords(): void {
+    this.writeRecords();
   }
 
   /** Parses deliveries that were stored but never got records (a crash between ack and parse). */
   async recover(): Promise<number> {
     const store = this.deps.store();
     if (!store) return 0;
-    let after = 0;
+    let after = store.unparsedScanStart();
     let count = 0;
     for (;;) {
       const rows = store.unparsed(after, 200);

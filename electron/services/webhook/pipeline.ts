@@ -252,10 +252,11 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
       if (pruneTimer) clearInterval(pruneTimer);
       await listener.dispose();
       await Promise.allSettled([redis?.dispose(), forwarder?.dispose()]);
+      ingestor.flushRecords();
       live.dispose();
       if (store) {
         try {
-          store.close();
+          await store.close();
         } catch (err) {
           log.error({ err: String(err) }, 'closing the event store failed');
         }

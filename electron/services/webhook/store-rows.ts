@@ -23,6 +23,7 @@ export interface DeliveryRow {
   queued: string;
   stream_id: string | null;
   forward: string;
+  parsed: number;
 }
 
 export interface RecordRow {
@@ -66,7 +67,7 @@ export interface OutboxRow {
 }
 
 export const DELIVERY_COLUMNS =
-  'id, received_at, source, signature, content_type, body_size, duplicate_of, duplicates, queued, stream_id, forward';
+  'id, received_at, source, signature, content_type, body_size, duplicate_of, duplicates, queued, stream_id, forward, parsed';
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
