@@ -69,6 +69,10 @@ describe('kreo events without a host (reads the store file)', () => {
         .events,
     ).toHaveLength(1);
 
+    const stats = await kreo(['events', 'stats']);
+    expect(stats.stdout).toContain('Events kept:       2 (0 duplicates)');
+    expect(stats.stdout).toContain('Waiting for Redis: 0');
+
     const show = await kreo(['events', 'show', String(failed)]);
     expect(show.code).toBe(0);
     expect(show.stdout).toContain(`Event #${failed} (webhook)`);

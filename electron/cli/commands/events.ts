@@ -1,6 +1,7 @@
 /**
- * `kreo events list|show|replay`: the webhook events the listener kept. list and show ask the running host, or read
- * the event store directly when none runs; replay needs the host (it owns the forwarder) and starts one if needed.
+ * `kreo events list|show|stats|replay`: the webhook events the listener kept. list, show and stats ask the running
+ * host, or read the event store directly when none runs; replay needs the host (it owns the forwarder) and starts
+ * one if needed.
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
@@ -202,6 +203,33 @@ export function register(program: Command, ctx: CliContext): void {
         return;
       }
       ctx.out.result(detail, detailLines);
+    });
+
+  events
+    .command('stats')
+    .description('how many events, duplicates, and how many wait for Redis or forwarding')
+    .action(async () => {
+      const stats = await withStore(
+        ctx,
+        () => ctx.client().invoke('events:stats'),
+        (store) => {
+          const { total, duplicates, perMinute } = store.stats(Date.now());
+          const backlog = store.backlog();
+          return {
+            total,
+            duplicates,
+            queueBacklog: backlog.redis,
+            forwardBacklog: backlog.forward,
+            perMinute,
+          };
+        },
+      );
+      ctx.out.result(stats, (v) => [
+        `Events kept:       ${v.total} (${v.duplicates} duplicate${v.duplicates === 1 ? '' : 's'})`,
+        `Last hour:         ${v.perMinute.reduce((n, m) => n + m.count, 0)}`,
+        `Waiting for Redis: ${v.queueBacklog}`,
+        `Waiting to forward: ${v.forwardBacklog}`,
+      ]);
     });
 
   events
