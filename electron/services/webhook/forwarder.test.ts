@@ -128,6 +128,17 @@ describe('forwarding', () => {
     expect(app.hits).toHaveLength(2);
   });
 
+  it('credentials in forward.url are used but never shown in attempts', async () => {
+    const app = await targetApp();
+    const withAuth = app.url.replace('http://', 'http://me:s3cret@');
+    const t = await pipeline(withAuth);
+    const [id] = await send(t, [triggerBody('text', ctx)]);
+    await waitFor(() => t.pipeline.get(id!).forward === 'delivered');
+    expect(app.hits[0]!.headers.authorization).toBe(`Basic ${Buffer.from('me:s3cret').toString('base64')}`);
+    expect(t.pipeline.get(id!).attempts[0]!.target).toBe(app.url);
+    expect(JSON.stringify(t.logs)).not.toContain('s3cret');
+  });
+
   it('changing forward.url retargets pending events', async () => {
     const t = await pipeline(`http://127.0.0.1:${await freePort()}/nowhere`);
     const [id] = await send(t, [triggerBody('location', ctx)]);

@@ -60,6 +60,19 @@ export function forwardHeaders(
   return h;
 }
 
+/** A URL as shown in attempts and logs: user and password (basic auth in forward.url) removed. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.username && !u.password) return url;
+    u.username = '';
+    u.password = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 function describeError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError' || err.name === 'AbortError') return `no answer within ${timeoutMs} ms`;
@@ -80,7 +93,16 @@ export async function sendEvent(
 ): Promise<SendResult> {
   const started = performance.now();
   try {
-    const res = await doFetch(url, {
+    // fetch refuses URLs with credentials: send them as Basic auth instead.
+    const target = new URL(url);
+    if (target.username || target.password) {
+      const user = decodeURIComponent(target.username);
+      const pass = decodeURIComponent(target.password);
+      headers = { ...headers, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
+      target.username = '';
+      target.password = '';
+    }
+    const res = await doFetch(target, {
       method: 'POST',
       body,
       headers,
@@ -205,7 +227,7 @@ export class Forwarder {
     const attempt = {
       deliveryId: row.delivery_id,
       at: now,
-      target: url,
+      target: displayUrl(url),
       statusCode: result.statusCode,
       latencyMs: result.latencyMs,
       error: result.error,
