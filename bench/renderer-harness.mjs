@@ -23,7 +23,12 @@ export async function buildHarness({ minify = true } = {}) {
     logLevel: 'warn',
     configFile: false,
     plugins: [react()],
-    build: { outDir, emptyOutDir: true, minify, rolldownOptions: { input: join(root, 'renderer/dev/harness.html') } },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      minify,
+      rolldownOptions: { input: join(root, 'renderer/dev/harness.html') },
+    },
   });
   return outDir;
 }
