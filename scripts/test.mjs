@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 const reports = 'reports';
 rmSync(reports, { recursive: true, force: true });
 mkdirSync(reports, { recursive: true });
-const only = process.argv[2]; // optional: "unit", "e2e", "static" or "package"
+const only = process.argv[2]; // optional: "unit", "e2e", "static", "package" or "bench"
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
 
@@ -76,6 +76,11 @@ if ((!only || only === 'e2e') && existsSync('playwright.config.ts')) {
     tally.failed += s.unexpected ?? 0;
     tally.skipped += s.skipped ?? 0;
   } else if (!ok) tally.failed += 1;
+}
+
+if (!only || only === 'bench') {
+  // Every benchmark in its short mode: counted as one check that they all run (figures: bench/README.md).
+  check('benchmarks (short)', run('benchmarks, short mode', 'node', ['scripts/bench.mjs', '--short']));
 }
 
 console.log(`\n${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
