@@ -122,7 +122,8 @@ export class GroupCommitter {
 
   /**
    * Queues `fn` to run inside the next batch transaction. Resolves with its result once committed and, when
-   * `durable` (the default), once the disk holds it.
+   * `durable` (the default), once the disk holds it. `fn` must do database work only: when another write of its
+   * batch fails, the batch is rolled back and run again.
    */
   write<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
@@ -133,7 +134,9 @@ export class GroupCommitter {
         resolve: resolve as (v: unknown) => void,
         reject,
       });
-      if (!this.scheduled) {
+      // While a WAL flush is in flight, writes wait and are committed together the moment it ends (they would
+      // wait for the next flush anyway): one commit per flush, so fewer and fuller commits under load.
+      if (!this.scheduled && !this.syncing) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
@@ -143,31 +146,20 @@ export class GroupCommitter {
   /** Commits everything queued now; durable writes then wait for a WAL flush. */
   flush(): void {
     this.scheduled = false;
+    this.commitQueued();
+    if (this.awaitingSync.length && !this.syncing) this.syncing = this.syncLoop();
+  }
+
+  private commitQueued(): void {
     const batch = this.queue;
     if (batch.length === 0) return;
     this.queue = [];
-    const results: { ok: boolean; value: unknown }[] = [];
     const started = performance.now();
-    const sql = this.sql;
+    let results: { ok: boolean; value: unknown }[];
     try {
-      sql.begin.run();
-      try {
-        for (const p of batch) {
-          sql.savepoint.run();
-          try {
-            results.push({ ok: true, value: p.fn() });
-            sql.release.run();
-          } catch (err) {
-            sql.rollbackTo.run();
-            sql.release.run();
-            results.push({ ok: false, value: err });
-          }
-        }
-        sql.commit.run();
-      } catch (err) {
-        if (this.db.open && this.db.inTransaction) sql.rollback.run();
-        throw err;
-      }
+      // Fast path: the whole batch in one transaction. If a write throws, roll back and redo the batch with a
+      // savepoint per write, so only that write fails (writes are plain database work, safe to run again).
+      results = this.runBatch(batch, false) ?? this.runBatch(batch, true)!;
     } catch (err) {
       for (const p of batch) p.reject(err);
       return;
@@ -188,10 +180,46 @@ export class GroupCommitter {
         this.awaitingSync.push({ ...p, resolve: () => p.resolve(value) });
       }
     });
-    if (this.awaitingSync.length && !this.syncing) this.syncing = this.syncLoop();
   }
 
-  /** Flushes the WAL until no committed durable write is left waiting. */
+  /**
+   * One transaction for the batch. Without savepoints, returns null when a write threw (after rolling back);
+   * with them, isolates each write. Throws when the transaction itself fails (BEGIN/COMMIT: disk, closed db).
+   */
+  private runBatch(batch: Pending[], savepoints: boolean): { ok: boolean; value: unknown }[] | null {
+    const sql = this.sql;
+    const results: { ok: boolean; value: unknown }[] = [];
+    sql.begin.run();
+    try {
+      for (const p of batch) {
+        if (!savepoints) {
+          try {
+            results.push({ ok: true, value: p.fn() });
+          } catch {
+            sql.rollback.run();
+            return null;
+          }
+          continue;
+        }
+        sql.savepoint.run();
+        try {
+          results.push({ ok: true, value: p.fn() });
+          sql.release.run();
+        } catch (err) {
+          sql.rollbackTo.run();
+          sql.release.run();
+          results.push({ ok: false, value: err });
+        }
+      }
+      sql.commit.run();
+    } catch (err) {
+      if (this.db.open && this.db.inTransaction) sql.rollback.run();
+      throw err;
+    }
+    return results;
+  }
+
+  /** Flushes the WAL, commits what queued up meanwhile, and again, until no durable write is left waiting. */
   private async syncLoop(): Promise<void> {
     while (this.awaitingSync.length) {
       const covered = this.awaitingSync;
@@ -208,6 +236,7 @@ export class GroupCommitter {
       } catch (err) {
         for (const p of covered) p.reject(err);
       }
+      this.commitQueued();
     }
     this.syncing = null;
   }
