@@ -254,6 +254,24 @@ async function main(): Promise<void> {
   console.log(
     `stream entries ≠ events stored: ${unstreamed} (must be 0) ${unstreamed === 0 ? 'PASS' : 'FAIL'}`,
   );
+  // One machine-readable line for scripts/bench.mjs.
+  console.log(
+    JSON.stringify({
+      bench: 'webhook-ingest',
+      connections: CONNECTIONS,
+      bareRps: Math.round(median(bares.map((b) => b.rps))),
+      durableRps: Math.round(median(plain.map((d) => d.rps))),
+      redisRps: Math.round(median(queued.map((d) => d.rps))),
+      diskFdatasyncP50Ms: Number(disk.p50.toFixed(2)),
+      targets: [
+        { name: 'ratio durable/bare ≥ 0.5', value: Number(ratio.toFixed(2)), ok: ratio >= 0.5 },
+        { name: `p99 < 15 ms at ${CONNECTIONS} connections`, value: p99, ok: p99 < 15 },
+        { name: 'events:new p99 ≤ 100 ms', value: liveP99, ok: liveP99 <= 100 },
+        { name: 'acknowledged but not stored', value: lost, ok: lost === 0 },
+        { name: 'stream entries ≠ events stored', value: unstreamed, ok: unstreamed === 0 },
+      ],
+    }),
+  );
   if (lost !== 0 || unstreamed !== 0) process.exitCode = 1;
 }
 
