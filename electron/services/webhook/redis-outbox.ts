@@ -191,7 +191,7 @@ export class RedisOutbox {
     this.down = true;
     this.deps.log.warning(
       { err: reason },
-      'Redis unreachable; events wait in the outbox (kreo events stats shows the backlog)',
+      `Redis unreachable or refusing events (${reason}); they wait in the outbox (kreo events stats shows the backlog)`,
     );
   }
 
