@@ -250,5 +250,8 @@ describe('secret redaction across logs, IPC payloads and control API answers', (
     );
     expect(answers.length).toBeGreaterThan(REQUEST_CHANNELS.length);
     expect(pushes.length).toBeGreaterThan(0);
+    // Meta's side really ran: the Graph fake was called, with the saved token and with the revoked one.
+    const auths = new Set(graph.state.requests.map((r) => r.auth));
+    expect(auths.has('user') && auths.has('invalid'), JSON.stringify(graph.state.requests)).toBe(true);
   }, 120_000);
 });
