@@ -185,5 +185,5 @@ describe('fault: a forward target that flaps', () => {
     }
     expect(retried).toBeGreaterThan(0);
     expect(target.requests).toBeGreaterThan(TOTAL);
-  });
+  }, 120_000);
 });

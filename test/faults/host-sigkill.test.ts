@@ -82,5 +82,5 @@ describe('fault: SIGKILL mid-stream', () => {
     });
     expect(after.every((o) => o.status === 200)).toBe(true);
     await second.stop();
-  });
+  }, 120_000);
 });

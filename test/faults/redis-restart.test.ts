@@ -89,5 +89,5 @@ describe('fault: Redis stops mid-stream', () => {
     expect(eventIds).toEqual(outcomes.map((o) => o.eventId));
     expect(fields.map((f) => f.message_ids)).toEqual(outcomes.map((o) => messageId(run, o.index)));
     await host.stop();
-  });
+  }, 120_000);
 });

@@ -66,7 +66,7 @@ describe('fault: the disk fills up under a real host process (ulimit -f)', () =>
     const lost = acked.filter((i) => !listed.has(messageId(run, i)));
     expect(lost, 'acknowledged but not stored').toEqual([]);
     await free.stop();
-  });
+  }, 120_000);
 });
 
 describe('fault: SQLite reports the database full (max_page_count)', () => {
@@ -125,5 +125,5 @@ describe('fault: SQLite reports the database full (max_page_count)', () => {
     const stats = t.pipeline.stats();
     expect(stats.total).toBe(ids.size);
     expect(stats.duplicates).toBe(0);
-  });
+  }, 120_000);
 });
