@@ -56,6 +56,7 @@ export default tseslint.config(
       'e2e/**/*.ts',
       'bench/**/*.ts',
       'scripts/**/*.mjs',
+      'scripts/**/*.ts',
       '*.config.{ts,js}',
       'bin/**/*.js',
     ],

@@ -19,7 +19,7 @@ const chromiumArgs = [
 export default defineConfig({
   testDir: 'e2e',
   testMatch: '**/*.spec.ts',
-  globalSetup: './e2e/fixtures/global-setup.ts',
+  globalSetup: './scripts/ensure-build.ts',
   outputDir: 'test-results',
   timeout: 60_000,
   expect: { timeout: 10_000 },
