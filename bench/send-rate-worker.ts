@@ -20,6 +20,8 @@ export interface WorkerConfig {
   concurrency: number;
   count: number;
   id: number;
+  /** > 0: block this process's event loop for up to this many ms at random moments (simulated CPU starvation). */
+  stallMs?: number;
 }
 
 export interface WorkerReport {
@@ -28,6 +30,9 @@ export interface WorkerReport {
   failed: number;
   throttled: number;
   slots: number[];
+  /** Event-loop stalls injected, and their total length (ms). */
+  stalls: number;
+  stalledMs: number;
   backend: 'redis' | 'local';
 }
 
@@ -57,11 +62,13 @@ export async function runSender(
   });
   onReady();
   await go;
+  const stalls = cfg.stallMs ? startStalls(cfg.stallMs) : null;
   const outcomes = await Promise.allSettled(
     Array.from({ length: cfg.count }, (_, i) =>
       sender.sendText({ to: `1555${cfg.id}${String(i).padStart(6, '0')}`, text: `bench ${i}` }),
     ),
   );
+  stalls?.stop();
   const st = await sender.status();
   const backend = limiter.backend;
   await sender.dispose();
@@ -72,7 +79,33 @@ export async function runSender(
     throttled: st.throttled,
     slots,
     backend,
+    stalls: stalls?.count ?? 0,
+    stalledMs: Math.round(stalls?.totalMs ?? 0),
   };
+}
+
+/**
+ * Blocks the event loop (Atomics.wait: the thread sleeps, no CPU burnt) for a random 50–100 % of `maxMs`, every
+ * 100–500 ms: what a process that the OS does not schedule, or a long synchronous task, looks like to its timers.
+ */
+function startStalls(maxMs: number): { stop: () => void; count: number; totalMs: number } {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  const out = { count: 0, totalMs: 0, stop: () => clearTimeout(timer) };
+  let timer: NodeJS.Timeout;
+  const next = () => {
+    timer = setTimeout(
+      () => {
+        const ms = maxMs * (0.5 + Math.random() / 2);
+        Atomics.wait(cell, 0, 0, ms);
+        out.count++;
+        out.totalMs += ms;
+        next();
+      },
+      100 + Math.random() * 400,
+    );
+  };
+  next();
+  return out;
 }
 
 if (process.send) {

@@ -3,9 +3,12 @@
  * fake, which answers after a simulated network latency). Senders run in child processes, the fake alone here:
  *   1. one process, in-process token bucket;
  *   2. several processes sharing one token bucket in a real redis-server (one Lua script).
+ * Each scenario runs twice: as is, and with every sending process's event loop blocked for 50–100 % of `--stall` ms
+ * at random moments (simulated CPU starvation: timers fire late, slots pass while nobody is awake).
  * Prints achieved/configured (least-squares rate of arrivals; target within 2 %), the same over the bucket's slots,
- * and the most slots / arrivals any one-second window held (slots must not exceed the limit). Exit code 1 when a window exceeds the limit or a message failed.
- * Run: npx tsx bench/send-rate.ts [--short] [--rate N] [--procs N] [--seconds S]
+ * and the most slots / arrivals any one-second window held (slots must not exceed the limit). Exit code 1 when a
+ * window exceeds the limit or a message failed.
+ * Run: npx tsx bench/send-rate.ts [--short] [--rate N] [--procs N] [--seconds S] [--stall MS (0: no stalled runs)]
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -23,6 +26,8 @@ const SHORT = args.includes('--short');
 const RATES = args.includes('--rate') ? [flag('rate', 80)] : SHORT ? [80] : [80, 250];
 const PROCS = flag('procs', 3);
 const SECONDS = flag('seconds', SHORT ? 1.5 : 6);
+const STALL_MS = flag('stall', 150);
+const STALLS = STALL_MS > 0 ? [0, STALL_MS] : [0];
 const LATENCY_MS = 20;
 const CONCURRENCY = 32;
 const WINDOW = 1000 - 0.002; // µs slack for clock rounding
@@ -39,6 +44,9 @@ interface Figures {
   maxArrivalsPerSecond: number;
   failed: number;
   throttled: number;
+  /** Event-loop stalls injected across the processes, and their total length. */
+  stalls: number;
+  stalledMs: number;
 }
 
 /** Messages per second as the least-squares slope of arrival index over time: robust to a late first or last one. */
@@ -87,6 +95,8 @@ function figures(
     maxArrivalsPerSecond: maxInWindow(times, 1000),
     failed: reports.reduce((n, r) => n + r.failed, 0),
     throttled: reports.reduce((n, r) => n + r.throttled, 0),
+    stalls: reports.reduce((n, r) => n + r.stalls, 0),
+    stalledMs: reports.reduce((n, r) => n + r.stalledMs, 0),
   };
 }
 
@@ -97,6 +107,7 @@ function config(
   id: number,
   redisUrl = '',
   key = '',
+  stallMs = 0,
 ): WorkerConfig {
   return {
     graphUrl: fake.url,
@@ -108,11 +119,18 @@ function config(
     concurrency: CONCURRENCY,
     count,
     id,
+    stallMs,
   };
 }
 
 /** Runs `procs` sending child processes (the fake stays alone in this process) and measures them together. */
-async function run(fake: GraphFake, rate: number, procs: number, redisUrl: string): Promise<Figures> {
+async function run(
+  fake: GraphFake,
+  rate: number,
+  procs: number,
+  redisUrl: string,
+  stallMs: number,
+): Promise<Figures> {
   const worker = path.join(path.dirname(fileURLToPath(import.meta.url)), 'send-rate-worker.ts');
   const key = `kreo:ratelimit:bench-${rate}-${Date.now()}`;
   const total = Math.round(rate * SECONDS);
@@ -136,13 +154,16 @@ async function run(fake: GraphFake, rate: number, procs: number, redisUrl: strin
       }),
   );
   children.forEach((c, i) =>
-    c.send({ type: 'config', config: config(fake, rate, Math.round(total / procs), i + 1, redisUrl, key) }),
+    c.send({
+      type: 'config',
+      config: config(fake, rate, Math.round(total / procs), i + 1, redisUrl, key, stallMs),
+    }),
   );
   await Promise.all(ready);
   const from = fake.state.sends.length;
   for (const c of children) c.send({ type: 'go' });
   const done = await Promise.all(reports);
-  const name = redisUrl ? `redis, ${procs} processes` : 'local, 1 process';
+  const name = `${redisUrl ? `redis, ${procs} processes` : 'local, 1 process'}${stallMs ? `, stalls ≤${stallMs}` : ''}`;
   const f = figures(name, rate, fake, from, done);
   if (redisUrl && done.some((r) => r.backend !== 'redis')) f.scenario += ' (fell back to local!)';
   return f;
@@ -154,8 +175,10 @@ async function main(): Promise<void> {
   const rows: Figures[] = [];
   try {
     for (const rate of RATES) {
-      rows.push(await run(fake, rate, 1, ''));
-      rows.push(await run(fake, rate, PROCS, redis.url));
+      for (const stall of STALLS) {
+        rows.push(await run(fake, rate, 1, '', stall));
+        rows.push(await run(fake, rate, PROCS, redis.url, stall));
+      }
     }
   } finally {
     await redis.stop();
@@ -165,22 +188,34 @@ async function main(): Promise<void> {
     `send rate vs configured (${SECONDS} s per run, Graph fake latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY}${SHORT ? ', short' : ''})`,
   );
   console.log(
-    'scenario                 configured  achieved   ratio   slot rate  max slots/1s  max arrivals/1s  failed',
+    'scenario                             configured  achieved   ratio   slot rate  max slots/1s  max arrivals/1s  failed  stalled',
   );
   let bad = false;
   for (const r of rows) {
     const within = Math.abs(r.ratio - 1) <= 0.02;
     if (r.maxSlotsPerSecond > Math.ceil(r.configured) || r.failed > 0) bad = true;
     console.log(
-      `${r.scenario.padEnd(24)} ${String(r.configured).padStart(10)}  ${r.achieved.toFixed(2).padStart(8)}  ${r.ratio
+      `${r.scenario.padEnd(36)} ${String(r.configured).padStart(10)}  ${r.achieved.toFixed(2).padStart(8)}  ${r.ratio
         .toFixed(4)
         .padStart(
           6,
-        )}${within ? ' ' : '*'}  ${r.slotRate.toFixed(2).padStart(9)}  ${String(r.maxSlotsPerSecond).padStart(12)}  ${String(r.maxArrivalsPerSecond).padStart(15)}  ${String(r.failed).padStart(6)}`,
+        )}${within ? ' ' : '*'}  ${r.slotRate.toFixed(2).padStart(9)}  ${String(r.maxSlotsPerSecond).padStart(12)}  ${String(r.maxArrivalsPerSecond).padStart(15)}  ${String(r.failed).padStart(6)}  ${r.stalls ? `${r.stalls}× ${(r.stalledMs / 1000).toFixed(1)} s` : '-'}`,
     );
   }
   console.log('(* = outside the 2 % target)');
-  console.log(JSON.stringify({ bench: 'send-rate', short: SHORT, rows }));
+  const targets = rows.flatMap((r) => [
+    {
+      name: `${r.scenario} at ${r.configured}/s: achieved/configured`,
+      value: r.ratio,
+      ok: Math.abs(r.ratio - 1) <= 0.02,
+    },
+    {
+      name: `${r.scenario} at ${r.configured}/s: max slots in 1 s`,
+      value: r.maxSlotsPerSecond,
+      ok: r.maxSlotsPerSecond <= Math.ceil(r.configured),
+    },
+  ]);
+  console.log(JSON.stringify({ bench: 'send-rate', short: SHORT, rows, targets }));
   process.exitCode = bad ? 1 : 0;
 }
 
