@@ -1,11 +1,11 @@
 /**
- * One sending process for bench/send-rate.ts: a Sender whose token bucket is shared through Redis. Driven over IPC:
+ * One sending process for bench/send-rate.ts: a Sender whose rate limiter is in-process or shared through Redis. Driven over IPC:
  * the parent sends the config, the worker answers "ready", waits for "go", sends, and reports its slots.
  */
 import { GraphApi } from '../electron/services/meta/graph-api';
 import { GraphClient } from '../electron/services/meta/graph-client';
-import { FallbackLimiter, LocalTokenBucket, type RateLimiter } from '../electron/services/meta/rate-limiter';
-import { RedisTokenBucket } from '../electron/services/meta/redis-bucket';
+import { FallbackLimiter, LocalRateLimiter, type RateLimiter } from '../electron/services/meta/rate-limiter';
+import { RedisRateLimiter } from '../electron/services/meta/redis-bucket';
 import { Sender } from '../electron/services/meta/sender';
 import { CaptureLogger, MemorySettings } from '../electron/services/meta/test-support';
 
@@ -49,9 +49,9 @@ export async function runSender(
   });
   const logger = new CaptureLogger();
   const limiter: RateLimiter = cfg.redisUrl
-    ? new FallbackLimiter(new RedisTokenBucket({ url: cfg.redisUrl, key: cfg.key }), logger)
-    : new LocalTokenBucket();
-  if (cfg.redisUrl) await limiter.tokens(cfg.rate, 1); // connect before the start signal
+    ? new FallbackLimiter(new RedisRateLimiter({ url: cfg.redisUrl, key: cfg.key }), logger)
+    : new LocalRateLimiter();
+  if (cfg.redisUrl) await limiter.tokens(cfg.rate); // connect before the start signal
   const slots: number[] = [];
   const sender = new Sender({
     settings,

@@ -1,81 +1,68 @@
 /**
- * The send-rate token bucket, in reservation form: taking a token may drive the bucket negative, and the caller
- * waits `delayMs` for its slot. Slots are then spaced exactly 1/rate apart however late timers fire, so the achieved
- * rate matches the configured one and, with a burst of 1, no one-second window ever holds more than `rate` slots.
- * `penalize` pushes every later slot back (Meta said "slow down"). The in-process bucket lives here; the shared
- * one (Redis, one atomic script) in redis-bucket.ts.
+ * The send-rate limiter seam: a caller with sends waiting asks for up to `wanted` grants at once and gets how many
+ * may go now, plus when to ask again. The algorithm (pacing that catches up slots missed while the caller stalled,
+ * bounded by a sliding one-second window) is in grant-window.ts; the in-process limiter runs it here, the shared one
+ * runs the same steps in one Redis script (redis-bucket.ts). FallbackLimiter uses the shared one while Redis answers.
  */
 import type { ModuleLogger } from '../logging/types';
+import { available, newWindowState, penalize, take, type WindowState } from './grant-window';
 
-export interface Reservation {
-  /** How long to wait before sending. */
-  delayMs: number;
-  /** Tokens left after this reservation (negative: slots reserved ahead). */
-  tokens: number;
-  /** The slot's time in the limiter's clock (ms): what "never more than N per second" is measured on. */
-  slotMs: number;
+export { MAX_DEBT_SECONDS } from './grant-window';
+
+export interface Grant {
+  /** Sends that may go now (0..wanted). */
+  granted: number;
+  /** Their time on the limiter's clock (ms): what "never more than N in one second" is measured on. */
+  atMs: number;
+  /** With granted < wanted: how long to wait before asking again (ms). */
+  waitMs: number;
 }
 
 export interface RateLimiter {
   readonly backend: 'redis' | 'local';
-  reserve(rate: number, burst: number): Promise<Reservation>;
-  /** Delays every later slot by `seconds`. */
-  penalize(rate: number, burst: number, seconds: number): Promise<void>;
-  tokens(rate: number, burst: number): Promise<number>;
+  /**
+   * Up to `wanted` grants now. `lagMs`: how long the caller has had sends waiting; slots that fell due within that
+   * time (at most one window back) and were not used are granted at once.
+   */
+  acquire(rate: number, wanted: number, lagMs: number): Promise<Grant>;
+  /** Pushes every later slot back by `seconds`. */
+  penalize(seconds: number): Promise<void>;
+  /** Sends allowed right now (negative: slots pushed back by a penalty). */
+  tokens(rate: number): Promise<number>;
   dispose(): Promise<void>;
 }
 
-/** Debt is capped so a long penalty cannot park the queue for more than this. */
-export const MAX_DEBT_SECONDS = 60;
-
-export class LocalTokenBucket implements RateLimiter {
+/** The limiter of one process. `nowUs`: its clock in µs (default: performance.now()). */
+export class LocalRateLimiter implements RateLimiter {
   readonly backend = 'local' as const;
-  private level: number | null = null;
-  private last = 0;
+  private readonly state: WindowState = newWindowState();
 
-  constructor(private readonly now: () => number = () => performance.now()) {}
+  constructor(private readonly nowUs: () => number = () => performance.now() * 1000) {}
 
-  private refill(rate: number, burst: number): number {
-    const now = this.now();
-    if (this.level === null) this.level = burst;
-    else if (now > this.last) this.level = Math.min(burst, this.level + ((now - this.last) / 1000) * rate);
-    this.last = Math.max(this.last, now);
-    return now;
+  /** `caller`: tells callers sharing this limiter apart (their wake-ups are spread). */
+  async acquire(rate: number, wanted: number, lagMs: number, caller = ''): Promise<Grant> {
+    const d = take(this.state, this.nowUs(), rate, wanted, lagMs * 1000, caller);
+    return { granted: d.granted, atMs: d.atUs / 1000, waitMs: d.waitUs / 1000 };
   }
 
-  private floor(rate: number): void {
-    this.level = Math.max(this.level!, -rate * MAX_DEBT_SECONDS);
+  async penalize(seconds: number): Promise<void> {
+    penalize(this.state, this.nowUs(), seconds);
   }
 
-  async reserve(rate: number, burst: number): Promise<Reservation> {
-    const now = this.refill(rate, burst);
-    this.level! -= 1;
-    this.floor(rate);
-    const delayMs = this.level! >= 0 ? 0 : (-this.level! / rate) * 1000;
-    return { delayMs, tokens: this.level!, slotMs: now + delayMs };
-  }
-
-  async penalize(rate: number, burst: number, seconds: number): Promise<void> {
-    this.refill(rate, burst);
-    this.level! -= rate * seconds;
-    this.floor(rate);
-  }
-
-  async tokens(rate: number, burst: number): Promise<number> {
-    this.refill(rate, burst);
-    return this.level!;
+  async tokens(rate: number): Promise<number> {
+    return available(this.state, this.nowUs(), rate);
   }
 
   async dispose(): Promise<void> {}
 }
 
 /**
- * Uses the shared bucket while it answers, the local one while it does not (logged once per outage), and tries
+ * Uses the shared limiter while it answers, the local one while it does not (logged once per outage), and tries
  * the shared one again after `retryMs`.
  */
 export class FallbackLimiter implements RateLimiter {
   private degradedUntil = 0;
-  private readonly local = new LocalTokenBucket();
+  private readonly local = new LocalRateLimiter();
 
   constructor(
     private readonly shared: RateLimiter,
@@ -109,16 +96,16 @@ export class FallbackLimiter implements RateLimiter {
     return fn(this.local);
   }
 
-  reserve(rate: number, burst: number): Promise<Reservation> {
-    return this.use((l) => l.reserve(rate, burst));
+  acquire(rate: number, wanted: number, lagMs: number): Promise<Grant> {
+    return this.use((l) => l.acquire(rate, wanted, lagMs));
   }
 
-  penalize(rate: number, burst: number, seconds: number): Promise<void> {
-    return this.use((l) => l.penalize(rate, burst, seconds));
+  penalize(seconds: number): Promise<void> {
+    return this.use((l) => l.penalize(seconds));
   }
 
-  tokens(rate: number, burst: number): Promise<number> {
-    return this.use((l) => l.tokens(rate, burst));
+  tokens(rate: number): Promise<number> {
+    return this.use((l) => l.tokens(rate));
   }
 
   async dispose(): Promise<void> {

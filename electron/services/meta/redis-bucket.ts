@@ -1,75 +1,130 @@
 /**
- * The token bucket shared by every process through Redis: one Lua script does refill, take/penalize and the
- * answer atomically, on Redis's own clock (TIME), so processes on different machines agree on the slots.
- * Amounts are kept in integer micro-tokens: elapsed µs × rate (tokens/s) = micro-tokens.
+ * The send-rate limiter shared by every process through Redis: one Lua script runs the steps of grant-window.ts
+ * (catch-up pacing bounded by a sliding one-second window) atomically, on Redis's own clock (TIME), so processes on
+ * different machines agree on the slots, and one round trip hands out a whole batch of grants. State per key: a hash
+ * (`tat`: the next slot due, `hint`: the last wake-up handed out, `seq`) and a sorted set `<key>:log` of grant times
+ * (µs), trimmed to the last two seconds (or window).
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { MAX_DEBT_SECONDS, type RateLimiter, type Reservation } from './rate-limiter';
+import { HINT_SLOTS, LOG_KEEP_US, MAX_DEBT_SECONDS, windowShape } from './grant-window';
+import type { Grant, RateLimiter } from './rate-limiter';
 
 const SCRIPT = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local rate = tonumber(ARGV[2])
-local cap = tonumber(ARGV[3]) * 1000000
-local v = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = tonumber(v[1])
-local ts = tonumber(v[2])
-if tokens == nil or ts == nil then
-  tokens = cap
-  ts = now
+local now
+if ARGV[7] ~= '' then
+  now = tonumber(ARGV[7])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 end
-if now > ts then
-  tokens = math.min(cap, tokens + (now - ts) * rate)
-  ts = now
-end
+local function fmt(x) return string.format('%.17g', x) end
 local op = ARGV[1]
-local delay = 0
-if op == 'take' then
-  tokens = tokens - 1000000
-  if tokens < 0 then delay = math.ceil(-tokens / rate) end
-elseif op == 'penalize' then
-  tokens = tokens - tonumber(ARGV[4]) * 1000000
+local rate = tonumber(ARGV[2])
+local ttl = ARGV[6]
+local slot = 1000000 / rate
+local cap = math.max(1, math.ceil(rate - 1e-9))
+local win = (cap * 1000000) / rate
+local v = redis.call('HMGET', KEYS[1], 'tat', 'hint', 'hintBy')
+local tat = tonumber(v[1])
+local hint = tonumber(v[2])
+local caller = ARGV[8]
+if op == 'penalize' then
+  if tat == nil or tat < now then tat = now end
+  tat = math.min(tat + tonumber(ARGV[5]) * 1000000, now + ${MAX_DEBT_SECONDS} * 1000000)
+  redis.call('HSET', KEYS[1], 'tat', fmt(tat))
+  redis.call('PEXPIRE', KEYS[1], ttl)
+  return { fmt(tat) }
 end
-local floor = -rate * tonumber(ARGV[6]) * 1000000
-if tokens < floor then tokens = floor end
-if op ~= 'peek' then
-  redis.call('HSET', KEYS[1], 'tokens', string.format('%.0f', tokens), 'ts', string.format('%.0f', ts))
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', fmt(now - math.max(win, ${LOG_KEEP_US})))
+local held = redis.call('ZCOUNT', KEYS[2], '(' .. fmt(now - win), '+inf')
+if op == 'peek' then
+  if tat == nil or tat < now - win then tat = now - win end
+  if tat > now then return { fmt(-(tat - now) / slot) } end
+  return { fmt(math.min(math.floor((now - tat) / slot) + 1, cap - held)) }
 end
-return { string.format('%.0f', delay), string.format('%.0f', tokens), string.format('%.0f', now) }
+local wanted = tonumber(ARGV[3])
+if tat == nil then tat = now end
+local from = now - math.min(win, math.max(0, tonumber(ARGV[4])))
+if tat < from then tat = from end
+local due = 0
+if tat <= now then due = math.floor((now - tat) / slot) + 1 end
+local granted = math.max(0, math.min(wanted, due, cap - held))
+tat = tat + granted * slot
+if granted > 0 then
+  local last = redis.call('HINCRBY', KEYS[1], 'seq', granted)
+  local args = {}
+  for i = 1, granted do
+    args[#args + 1] = fmt(now)
+    args[#args + 1] = tostring(last - granted + i)
+  end
+  redis.call('ZADD', KEYS[2], unpack(args))
+end
+local wait = 0
+if granted < wanted then
+  local free = math.max(tat, now)
+  if held + granted >= cap then
+    local e = redis.call('ZREVRANGE', KEYS[2], cap - 1, cap - 1, 'WITHSCORES')
+    free = math.max(free, tonumber(e[2]) + win)
+  end
+  local wake = free
+  if hint ~= nil and v[3] ~= caller and hint + slot > wake then
+    wake = math.min(hint + slot, free + ${HINT_SLOTS} * slot)
+  end
+  hint = wake
+  wait = wake - now
+  redis.call('HSET', KEYS[1], 'tat', fmt(tat), 'hint', fmt(hint), 'hintBy', caller)
+else
+  redis.call('HSET', KEYS[1], 'tat', fmt(tat))
+end
+redis.call('PEXPIRE', KEYS[1], ttl)
+redis.call('PEXPIRE', KEYS[2], ttl)
+return { tostring(granted), fmt(now), fmt(wait) }
 `;
 
-type BucketRedis = Redis & {
-  kreoBucket(
+type LimiterRedis = Redis & {
+  kreoRateLimit(
     key: string,
+    logKey: string,
     op: string,
     rate: string,
-    burst: string,
-    amount: string,
+    wanted: string,
+    lagUs: string,
+    seconds: string,
     ttlMs: string,
-    maxDebt: string,
-  ): Promise<[string, string, string]>;
+    nowUs: string,
+    caller: string,
+  ): Promise<string[]>;
 };
+
+/** Most grants one call may ask for (the script's argument list stays small). */
+const MAX_WANTED = 1000;
 
 export interface RedisBucketOptions {
   url: string;
-  /** e.g. kreo:ratelimit:<phone number id> */
+  /** e.g. kreo:ratelimit:<phone number id> (the grant log goes to `<key>:log`) */
   key: string;
   /** Bound on connecting the first time. Default 2 s. */
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
+  /** Tells this limiter's calls apart from other processes' (their wake-ups are spread). Default: random. */
+  callerId?: string;
+  /** Tests only: the time (µs) the script uses instead of Redis's TIME. */
+  clockUs?: () => number;
 }
 
 export function rateLimitKey(phoneNumberId: string): string {
   return `kreo:ratelimit:${phoneNumberId || 'default'}`;
 }
 
-export class RedisTokenBucket implements RateLimiter {
+export class RedisRateLimiter implements RateLimiter {
   readonly backend = 'redis' as const;
-  private readonly redis: BucketRedis;
+  private readonly redis: LimiterRedis;
   private firstConnect: Promise<void> | null = null;
+  private readonly callerId: string;
 
   constructor(private readonly opts: RedisBucketOptions) {
+    this.callerId = opts.callerId ?? randomBytes(6).toString('base64url');
     this.redis = new Redis(opts.url, {
       lazyConnect: true,
       enableOfflineQueue: false,
@@ -77,9 +132,9 @@ export class RedisTokenBucket implements RateLimiter {
       connectTimeout: opts.connectTimeoutMs ?? 2_000,
       commandTimeout: opts.commandTimeoutMs ?? 1_000,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
-    }) as BucketRedis;
+    }) as LimiterRedis;
     this.redis.on('error', () => undefined); // surfaced through failed commands instead
-    this.redis.defineCommand('kreoBucket', { numberOfKeys: 1, lua: SCRIPT });
+    this.redis.defineCommand('kreoRateLimit', { numberOfKeys: 2, lua: SCRIPT });
   }
 
   private async ready(): Promise<void> {
@@ -88,33 +143,43 @@ export class RedisTokenBucket implements RateLimiter {
     if (this.firstConnect) await this.firstConnect;
   }
 
-  /** `amount`: tokens to take away (penalize). */
-  private async run(op: 'take' | 'penalize' | 'peek', rate: number, burst: number, amount = 0) {
+  private async run(
+    op: 'take' | 'penalize' | 'peek',
+    rate: number,
+    wanted = 0,
+    lagUs = 0,
+    seconds = 0,
+  ): Promise<number[]> {
     await this.ready();
-    const ttlMs = (MAX_DEBT_SECONDS + 60) * 1000;
-    const [delay, tokens, now] = await this.redis.kreoBucket(
+    const ttlMs =
+      (MAX_DEBT_SECONDS + 60) * 1000 + Math.ceil(Math.max(windowShape(rate).windowUs, LOG_KEEP_US) / 1000);
+    const out = await this.redis.kreoRateLimit(
       this.opts.key,
+      `${this.opts.key}:log`,
       op,
       String(rate),
-      String(burst),
-      String(amount),
+      String(Math.min(wanted, MAX_WANTED)),
+      String(lagUs),
+      String(seconds),
       String(ttlMs),
-      String(MAX_DEBT_SECONDS),
+      this.opts.clockUs ? String(this.opts.clockUs()) : '',
+      this.callerId,
     );
-    return { delayUs: Number(delay), tokens: Number(tokens) / 1e6, nowUs: Number(now) };
+    return out.map(Number);
   }
 
-  async reserve(rate: number, burst: number): Promise<Reservation> {
-    const r = await this.run('take', rate, burst);
-    return { delayMs: r.delayUs / 1000, tokens: r.tokens, slotMs: (r.nowUs + r.delayUs) / 1000 };
+  async acquire(rate: number, wanted: number, lagMs: number): Promise<Grant> {
+    const [granted, atUs, waitUs] = await this.run('take', rate, wanted, lagMs * 1000);
+    return { granted: granted!, atMs: atUs! / 1000, waitMs: waitUs! / 1000 };
   }
 
-  async penalize(rate: number, burst: number, seconds: number): Promise<void> {
-    await this.run('penalize', rate, burst, rate * seconds);
+  async penalize(seconds: number): Promise<void> {
+    // the rate does not matter to a penalty; any valid one keeps the script's arithmetic defined
+    await this.run('penalize', 1, 0, 0, seconds);
   }
 
-  async tokens(rate: number, burst: number): Promise<number> {
-    return (await this.run('peek', rate, burst)).tokens;
+  async tokens(rate: number): Promise<number> {
+    return (await this.run('peek', rate))[0]!;
   }
 
   async dispose(): Promise<void> {

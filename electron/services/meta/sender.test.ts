@@ -10,7 +10,7 @@ import {
 import { EventBus } from '../core/event-bus';
 import { GraphApi } from './graph-api';
 import { GraphClient } from './graph-client';
-import { LocalTokenBucket } from './rate-limiter';
+import { LocalRateLimiter } from './rate-limiter';
 import { Sender, type SenderDeps } from './sender';
 import { CaptureLogger, MemorySettings, maxInWindow } from './test-support';
 
@@ -34,10 +34,22 @@ async function setup(
   const logger = new CaptureLogger();
   const bus = new EventBus();
   const slots: number[] = [];
+  const graph = new GraphApi(new GraphClient({ config: () => settings.get().meta }));
+  // Counts the sends in flight at once.
+  const flight = { now: 0, max: 0 };
+  const sendMessage = graph.sendMessage.bind(graph);
+  graph.sendMessage = async (...args: Parameters<GraphApi['sendMessage']>) => {
+    flight.max = Math.max(flight.max, ++flight.now);
+    try {
+      return await sendMessage(...args);
+    } finally {
+      flight.now--;
+    }
+  };
   const sender = new Sender({
     settings,
-    graph: new GraphApi(new GraphClient({ config: () => settings.get().meta })),
-    limiter: new LocalTokenBucket(),
+    graph,
+    limiter: new LocalRateLimiter(),
     logger,
     bus,
     onSlot: (t) => slots.push(t),
@@ -45,7 +57,7 @@ async function setup(
     ...extra,
   });
   cleanups.push(() => sender.dispose());
-  return { sender, settings, logger, bus, slots };
+  return { sender, settings, logger, bus, slots, flight };
 }
 
 const text = (i: number) => ({ to: `+1555000${String(i).padStart(4, '0')}`, text: `hello ${i}` });
@@ -85,8 +97,11 @@ describe('Sender', () => {
   });
 
   it('refuses with SEND_QUEUE_FULL when the queue is full, and counts it', async () => {
-    const { sender } = await setup({ messagesPerSecond: 0.5, concurrency: 1, maxQueueSize: 3 });
-    const pending = [0, 1, 2, 3].map((i) => sender.sendText(text(i)).catch((e: unknown) => e));
+    const { sender, slots } = await setup({ messagesPerSecond: 0.5, concurrency: 1, maxQueueSize: 3 });
+    // A message waits in the queue until it is granted a slot; the first is granted at once.
+    const pending = [sender.sendText(text(0)).catch((e: unknown) => e)];
+    await expect.poll(() => slots.length).toBe(1);
+    pending.push(...[1, 2, 3].map((i) => sender.sendText(text(i)).catch((e: unknown) => e)));
     const err = (await sender.sendText(text(9)).catch((e: unknown) => e)) as KreoError;
     expect(err).toBeInstanceOf(KreoError);
     expect(err.code).toBe('SEND_QUEUE_FULL');
@@ -108,11 +123,41 @@ describe('Sender', () => {
     const elapsed = performance.now() - started;
     expect(results).toHaveLength(30);
     expect(new Set(results.map((r) => r.messageId)).size).toBe(30);
-    // 30 slots at 40/s with a burst of 1: the last slot is 29/40 s after the first.
+    // A fresh backlog is paced, not burst: the last of 30 slots at 40/s is at least 29/40 s after the first.
     expect(elapsed).toBeGreaterThanOrEqual(29 * 25 - 5);
     expect(maxInWindow(slots, 1000 - 0.002)).toBeLessThanOrEqual(40);
     const st = await sender.status();
     expect(st).toMatchObject({ sent: 30, failed: 0, throttled: 0, queueDepth: 0, inFlight: 0 });
+  });
+
+  it('never has more than rateLimit.concurrency sends in flight', async () => {
+    const { sender, flight } = await setup(
+      { messagesPerSecond: 1000, concurrency: 3, maxQueueSize: 100 },
+      { sendLatencyMs: 40, messagesPerSecond: 10_000 },
+    );
+    const pending = Array.from({ length: 20 }, (_, i) => sender.sendText(text(i)));
+    await expect.poll(async () => (await sender.status()).inFlight).toBe(3);
+    expect((await sender.status()).queueDepth).toBeGreaterThan(0);
+    await Promise.all(pending);
+    expect(flight.max).toBe(3);
+  });
+
+  it('catches up, in one batch, the slots missed while the event loop was blocked', async () => {
+    const { sender, slots } = await setup(
+      { messagesPerSecond: 50, concurrency: 64, maxQueueSize: 200 },
+      { sendLatencyMs: 5, messagesPerSecond: 10_000 },
+    );
+    const pending = Array.from({ length: 60 }, (_, i) => sender.sendText(text(i)));
+    await expect.poll(() => slots.length).toBeGreaterThanOrEqual(5);
+    // Nothing runs for 400 ms (20 slots at 50/s), as when the process is not scheduled.
+    const blockedAt = slots.length;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
+    await Promise.all(pending);
+    // The first grant after the stall is a batch: every slot that fell due meanwhile (at least 400 ms × 50/s).
+    const at = slots[blockedAt]!;
+    expect(slots.filter((t) => t === at).length).toBeGreaterThanOrEqual(20);
+    // And no one-second window holds more than the limit.
+    expect(maxInWindow(slots, 1000 - 0.002)).toBeLessThanOrEqual(50);
   });
 
   it('slows down and retries when Meta answers 130429', async () => {

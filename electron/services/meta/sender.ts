@@ -1,8 +1,11 @@
 /**
  * Outbound messages: a bounded queue (rateLimit.maxQueueSize; full → SEND_QUEUE_FULL), at most
- * rateLimit.concurrency sends at once, and rateLimit.messagesPerSecond through the token bucket (shared through
- * Redis when configured). Meta's throttling answers (130429, 80007, 4) push the whole bucket back and lower the rate
- * for a while; 131056 (pair limit) holds only that message; transient failures are retried with backoff.
+ * rateLimit.concurrency sends in flight, and rateLimit.messagesPerSecond through the rate limiter (shared through
+ * Redis when configured). One dispatch loop asks the limiter for as many grants as there are sends waiting and free
+ * places in flight, starts what it is granted and sleeps until it is told to ask again; woken late, it is granted the
+ * slots it missed in one batch (see grant-window.ts). Meta's throttling answers (130429, 80007, 4) push every later
+ * slot back and lower the rate for a while; 131056 (pair limit) holds only that message; transient failures are
+ * retried with backoff.
  */
 import type {
   RateLimitStatus,
@@ -15,7 +18,8 @@ import type { EventBus } from '../core/event-bus';
 import type { ModuleLogger } from '../logging/types';
 import type { GraphApi } from './graph-api';
 import { graphCodeOf, isTransient, THROTTLE_CODES } from './graph-errors';
-import type { RateLimiter, Reservation } from './rate-limiter';
+import { Deque } from './deque';
+import type { Grant, RateLimiter } from './rate-limiter';
 import type { SettingsReader } from './types';
 
 export interface SenderDeps {
@@ -24,8 +28,6 @@ export interface SenderDeps {
   limiter: RateLimiter;
   logger: ModuleLogger;
   bus?: Pick<EventBus, 'publish'>;
-  /** Bucket size. 1 (default) = never more than the rate in any one-second window. */
-  burst?: number;
   /** Attempts for transient failures (5xx, network). Default 6. */
   maxAttempts?: number;
   /** Retries after throttling answers before giving up. Default 20. */
@@ -38,9 +40,12 @@ export interface SenderDeps {
   /** How long the lowered rate takes to climb back to the configured one. */
   recoverMs?: number;
   statusIntervalMs?: number;
-  /** A send woken later than this after its slot takes a new slot instead (keeps arrivals spaced). Default 50. */
-  lateToleranceMs?: number;
-  /** Called with every slot used for a send (benchmarks and tests measure windows on it). */
+  /**
+   * How far back slots missed while sends were waiting (a stalled process, a late timer) are caught up, in ms;
+   * the limiter caps it at its one-second window. 0 = never: strictly paced. Default 1000.
+   */
+  catchUpMs?: number;
+  /** Called with every grant used for a send, on the limiter's clock (benchmarks and tests measure windows on it). */
   onSlot?: (slotMs: number) => void;
 }
 
@@ -52,52 +57,23 @@ interface Job {
   attempts: number;
   /** Throttling answers this message got (bounded separately from other failures). */
   throttles: number;
-  /** When (local clock) its current slot was reserved: throttle answers for slots reserved before the last penalty
+  /** When (local clock) its current attempt was granted: throttle answers for sends granted before the last penalty
    * add no new penalty (they were already on their way). */
-  reservedAt: number;
+  grantedAt: number;
   resolve: (r: SendResult) => void;
   reject: (e: unknown) => void;
 }
 
-/** A FIFO with O(1) push/shift and unshift for retries. */
-class Deque<T> {
-  private items: (T | undefined)[] = [];
-  private head = 0;
-  get length(): number {
-    return this.items.length - this.head;
-  }
-  push(v: T): void {
-    this.items.push(v);
-  }
-  unshift(v: T): void {
-    if (this.head > 0) this.items[--this.head] = v;
-    else this.items.unshift(v);
-  }
-  shift(): T | undefined {
-    if (this.head >= this.items.length) return undefined;
-    const v = this.items[this.head];
-    this.items[this.head++] = undefined;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return v;
-  }
-  drain(): T[] {
-    const out = this.items.slice(this.head) as T[];
-    this.items = [];
-    this.head = 0;
-    return out;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 export class Sender {
   private readonly ready = new Deque<Job>();
   private readonly delayed = new Map<Job, NodeJS.Timeout>();
-  private workers = 0;
   private inFlight = 0;
+  /** The dispatch loop runs (at most one). */
+  private dispatching = false;
+  /** Since when (local clock) sends have been waiting without a break; 0 = none waiting. */
+  private waitingSince = 0;
+  /** The dispatch loop's sleep until it may ask the limiter again. */
+  private nap: { timer: NodeJS.Timeout; wake: () => void } | null = null;
   private readonly counts = { sent: 0, failed: 0, throttled: 0, rejected: 0 };
   private readonly completions: number[] = [];
   private consecutiveThrottles = 0;
@@ -107,11 +83,8 @@ export class Sender {
   private statusTimer: NodeJS.Timeout | null = null;
   private idleTicks = 0;
   private disposed = false;
-  private readonly burst: number;
 
-  constructor(private readonly deps: SenderDeps) {
-    this.burst = deps.burst ?? 1;
-  }
+  constructor(private readonly deps: SenderDeps) {}
 
   sendText(input: SendTextInput): Promise<SendResult> {
     const to = input.to.replace(/^\+/, '');
@@ -150,7 +123,7 @@ export class Sender {
     const rl = this.deps.settings.get().rateLimit;
     let tokens = 0;
     try {
-      tokens = await this.deps.limiter.tokens(this.rate(), this.burst);
+      tokens = await this.deps.limiter.tokens(this.rate());
     } catch {
       // shown as 0
     }
@@ -171,6 +144,10 @@ export class Sender {
     if (this.disposed) return;
     this.disposed = true;
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.nap) {
+      clearTimeout(this.nap.timer);
+      this.nap.wake();
+    }
     const stopped = () =>
       new KreoError(
         'UNAVAILABLE',
@@ -225,7 +202,7 @@ export class Sender {
         startedAt: 0,
         attempts: 0,
         throttles: 0,
-        reservedAt: 0,
+        grantedAt: 0,
         resolve,
         reject,
       });
@@ -252,47 +229,86 @@ export class Sender {
     return this.completions.length;
   }
 
+  /** Starts the dispatch loop unless it runs. */
   private pump(): void {
-    const concurrency = this.deps.settings.get().rateLimit.concurrency;
-    while (!this.disposed && this.workers < concurrency && this.ready.length) {
-      const job = this.ready.shift()!;
-      this.workers++;
-      void this.run(job).finally(() => {
-        this.workers--;
-        this.pump();
-      });
+    if (this.dispatching || this.disposed) return;
+    this.dispatching = true;
+    void this.dispatch().finally(() => {
+      this.dispatching = false;
+      // Work that arrived while the loop was deciding to stop.
+      if (this.ready.length && this.inFlight < this.deps.settings.get().rateLimit.concurrency) this.pump();
+    });
+  }
+
+  /** Asks for grants while sends wait and places in flight are free; starts the granted ones; sleeps otherwise. */
+  private async dispatch(): Promise<void> {
+    while (!this.disposed) {
+      if (!this.ready.length) {
+        this.waitingSince = 0;
+        return;
+      }
+      const now = performance.now();
+      if (!this.waitingSince) this.waitingSince = now;
+      const free = this.deps.settings.get().rateLimit.concurrency - this.inFlight;
+      if (free <= 0) return; // a finished send calls pump()
+      const wanted = Math.min(free, this.ready.length);
+      const lagMs = Math.min(now - this.waitingSince, this.deps.catchUpMs ?? 1_000);
+      let grant: Grant;
+      try {
+        grant = await this.deps.limiter.acquire(this.rate(), wanted, lagMs);
+      } catch (err) {
+        this.failWaiting(wanted, err);
+        continue;
+      }
+      if (this.disposed) return;
+      for (let i = 0; i < grant.granted && this.ready.length; i++)
+        this.launch(this.ready.shift()!, grant.atMs);
+      if (grant.granted < wanted) await this.sleep(grant.waitMs);
     }
   }
 
-  private async run(job: Job): Promise<void> {
-    const stopped = () => new KreoError('UNAVAILABLE', 'The sender stopped before the message was sent.');
-    let reservation: Reservation;
-    for (let tries = 0; ; tries++) {
-      job.reservedAt = performance.now();
-      try {
-        reservation = await this.deps.limiter.reserve(this.rate(), this.burst);
-      } catch (err) {
-        this.counts.failed++;
-        return job.reject(
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const wake = () => {
+        this.nap = null;
+        resolve();
+      };
+      // Node's timers may fire up to a millisecond early (they count from the loop's cached clock); a wake-up
+      // before the slot would cost a call and, with other processes sharing the limiter, a turn.
+      this.nap = { timer: setTimeout(wake, Math.ceil(Math.max(0, ms)) + 1), wake };
+    });
+  }
+
+  /** The limiter itself failed (the shared one falls back by itself, so this is a broken custom limiter). */
+  private failWaiting(n: number, err: unknown): void {
+    for (let i = 0; i < n && this.ready.length; i++) {
+      this.counts.failed++;
+      this.ready
+        .shift()!
+        .reject(
           new KreoError(
             'SEND_FAILED',
             `The rate limiter failed: ${(err as Error).message}`,
             'Check redis.url and `kreo health`.',
           ),
         );
-      }
-      const due = performance.now() + reservation.delayMs;
-      if (reservation.delayMs > 0) await sleep(reservation.delayMs);
-      if (this.disposed) return job.reject(stopped());
-      // Woken long after the slot (the process stalled): sending now would bunch up with the slots after it,
-      // so take a fresh slot instead (a few times at most; the missed slot is simply not used).
-      if (performance.now() - due <= (this.deps.lateToleranceMs ?? 50) || tries >= 3) break;
     }
-    this.deps.onSlot?.(reservation.slotMs);
+  }
+
+  private launch(job: Job, slotMs: number): void {
+    job.grantedAt = performance.now();
+    this.deps.onSlot?.(slotMs);
+    this.inFlight++;
+    void this.send(job).finally(() => {
+      this.inFlight--;
+      this.pump();
+    });
+  }
+
+  private async send(job: Job): Promise<void> {
     const s = this.deps.settings.get();
     job.attempts++;
     if (job.attempts === 1) job.startedAt = performance.now();
-    this.inFlight++;
     try {
       const answer = await this.deps.graph.sendMessage(s.meta.phoneNumberId, s.meta.accessToken, job.payload);
       this.counts.sent++;
@@ -306,8 +322,6 @@ export class Sender {
       });
     } catch (err) {
       await this.onFailure(job, err);
-    } finally {
-      this.inFlight--;
     }
   }
 
@@ -344,7 +358,7 @@ export class Sender {
     }
     if (throttle) {
       // Answers for slots granted before the last penalty were already on their way: retry them, no new penalty.
-      if (job.reservedAt >= this.penaltyAt) await this.penalize(code!);
+      if (job.grantedAt >= this.penaltyAt) await this.penalize(code!);
       this.ready.unshift(job);
       return;
     }
@@ -370,7 +384,7 @@ export class Sender {
       `Meta is throttling (code ${code}): pausing ${pause} ms and lowering the rate`,
     );
     try {
-      await this.deps.limiter.penalize(before, this.burst, pause / 1000);
+      await this.deps.limiter.penalize(pause / 1000);
     } catch {
       // the limiter falls back by itself; nothing to add
     }
@@ -389,7 +403,7 @@ export class Sender {
     if (this.statusTimer || !this.deps.bus) return;
     this.idleTicks = 0;
     this.statusTimer = setInterval(() => {
-      const idle = this.queueDepth === 0 && this.workers === 0;
+      const idle = this.queueDepth === 0 && this.inFlight === 0;
       this.idleTicks = idle ? this.idleTicks + 1 : 0;
       void this.status().then((st) => this.deps.bus?.publish('ratelimit:status', st));
       if (this.idleTicks >= 2 && this.statusTimer) {

@@ -1,14 +1,14 @@
 /**
- * The rate limiter the host uses: follows settings at every call — the Redis-shared bucket (keyed by phone number
- * id, with the in-process fallback) while redis.url is set, the in-process bucket otherwise.
+ * The rate limiter the host uses: follows settings at every call — the Redis-shared limiter (keyed by phone number
+ * id, with the in-process fallback) while redis.url is set, the in-process one otherwise.
  */
 import type { ModuleLogger } from '../logging/types';
-import { FallbackLimiter, LocalTokenBucket, type RateLimiter, type Reservation } from './rate-limiter';
-import { rateLimitKey, RedisTokenBucket } from './redis-bucket';
+import { FallbackLimiter, LocalRateLimiter, type Grant, type RateLimiter } from './rate-limiter';
+import { rateLimitKey, RedisRateLimiter } from './redis-bucket';
 import type { SettingsReader } from './types';
 
 export class SettingsLimiter implements RateLimiter {
-  private readonly local = new LocalTokenBucket();
+  private readonly local = new LocalRateLimiter();
   private shared: { id: string; limiter: RateLimiter } | null = null;
 
   constructor(
@@ -28,7 +28,7 @@ export class SettingsLimiter implements RateLimiter {
       this.dropShared();
       this.shared = {
         id,
-        limiter: new FallbackLimiter(new RedisTokenBucket({ url: s.redis.url, key }), this.logger),
+        limiter: new FallbackLimiter(new RedisRateLimiter({ url: s.redis.url, key }), this.logger),
       };
     }
     return this.shared.limiter;
@@ -43,16 +43,16 @@ export class SettingsLimiter implements RateLimiter {
     return this.current().backend;
   }
 
-  reserve(rate: number, burst: number): Promise<Reservation> {
-    return this.current().reserve(rate, burst);
+  acquire(rate: number, wanted: number, lagMs: number): Promise<Grant> {
+    return this.current().acquire(rate, wanted, lagMs);
   }
 
-  penalize(rate: number, burst: number, seconds: number): Promise<void> {
-    return this.current().penalize(rate, burst, seconds);
+  penalize(seconds: number): Promise<void> {
+    return this.current().penalize(seconds);
   }
 
-  tokens(rate: number, burst: number): Promise<number> {
-    return this.current().tokens(rate, burst);
+  tokens(rate: number): Promise<number> {
+    return this.current().tokens(rate);
   }
 
   async dispose(): Promise<void> {
