@@ -70,7 +70,8 @@ describe('createMetaServices + metaHandlers', () => {
 
     const status = await h['webhook:status'](undefined);
     expect(requests['webhook:status'].output.parse(status)).toMatchObject({ matches: true });
-    expect(pushed.some((m) => m.event === 'webhook:status')).toBe(true);
+    // The push follows the registration's own status read from Meta: wait for it rather than race it.
+    await waitFor(() => pushed.some((m) => m.event === 'webhook:status'));
 
     const sent = await h['send:text'](requests['send:text'].input.parse({ to: '+15550001111', text: 'hi' }));
     expect(requests['send:text'].output.parse(sent).messageId).toMatch(/^wamid\./);
