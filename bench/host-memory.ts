@@ -13,7 +13,6 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,6 +20,7 @@ import { clientFor, probeHost, type ControlClient } from '../electron/services/c
 import { readLiveDiscovery } from '../electron/services/control/discovery';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
 import { signBody } from '../electron/services/webhook/signature';
+import { freePort } from '../test/support/net';
 
 const args = process.argv.slice(2);
 const SHORT = args.includes('--short');
@@ -41,17 +41,6 @@ const FLAT_MB_PER_10K = 3;
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = 'benchmemsecret0123456789abcdef';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resident set size of `pid` in MB, read from /proc (Linux) or ps (macOS). */
 function rssMb(pid: number): number {

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
 import type { KreoApi } from '../shared/kreo-api';
 import { BUILT, ROOT } from '../scripts/ensure-build';
-import { freePort } from './fixtures/host';
+import { freePort } from '../test/support/net';
 
 // The page's globals, typed for the callbacks passed to page.evaluate (which run in the window, not here).
 declare const window: {

@@ -18,7 +18,7 @@ import {
   type TestPipeline,
 } from '../electron/services/webhook/test-harness';
 import { peerFetch, startNgrokPeer, type NgrokPeer, type NgrokPeerOptions } from './fakes/ngrok-peer';
-import { waitFor } from './fakes/ngrok-peer/testing';
+import { waitFor } from './support/wait';
 
 const TOKEN = 'e2eToken_0123456789abcdef';
 
@@ -81,7 +81,10 @@ async function expectStored(r: Rig, res: Response, body: string): Promise<void> 
   expect(stored).toMatchObject({ body, signature: 'valid', source: 'webhook' });
   expect(stored.headers.host).toBe(new URL(r.manager.status().url!).host);
   // Records are parsed after the durable write that the 200 waited for.
-  await waitFor(() => r.pipeline.pipeline.get(id).records.length > 0, 5000, 'the parsed records');
+  await waitFor(() => r.pipeline.pipeline.get(id).records.length > 0, {
+    timeoutMs: 5000,
+    what: 'the parsed records',
+  });
   expect(r.pipeline.pipeline.get(id).records[0]).toMatchObject({
     kind: 'message',
     phoneNumberId: '106540352242922',
@@ -118,14 +121,20 @@ describe('tunnel end to end through the loopback ngrok peer', () => {
     const { url } = await r.manager.start();
     r.peer.refuseReconnectsFor(1000); // keeps the SDK out until its ~2.5 s retry, so the gap is observable
     r.peer.dropSessions();
-    await waitFor(() => r.manager.status().connection === 'reconnecting', 5000, 'status "reconnecting"');
+    await waitFor(() => r.manager.status().connection === 'reconnecting', {
+      timeoutMs: 5000,
+      what: 'status "reconnecting"',
+    });
     expect(r.manager.status()).toMatchObject({ state: 'online', url });
     const offline = await fetch(`${r.peer.publicBaseUrl}/webhook`, { method: 'POST', body: '{}' });
     expect(await offline.text()).toContain('ERR_NGROK_3200');
 
-    await waitFor(() => r.manager.status().connection === 'connected', 10_000, 'status "connected" again');
+    await waitFor(() => r.manager.status().connection === 'connected', {
+      timeoutMs: 10_000,
+      what: 'status "connected" again',
+    });
     // The SDK reports "connected" once Auth succeeds; the endpoint is re-bound just after.
-    await waitFor(() => r.peer.bound().length === 1, 2000, 'the endpoint re-bound');
+    await waitFor(() => r.peer.bound().length === 1, { timeoutMs: 2000, what: 'the endpoint re-bound' });
     expect(r.manager.status().connectionChanges.map((c) => c.status)).toEqual([
       'connected',
       'reconnecting',

@@ -15,24 +15,17 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../test/support/net';
+import { waitFor } from '../../test/support/wait';
 import { isPidAlive, readDiscoveryFile } from '../services/control/discovery';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(ROOT, 'electron/cli/main.ts');
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 interface Run {
   code: number | null;
@@ -234,16 +227,14 @@ describe('kreo CLI (end to end)', () => {
     children.push(child);
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
-    const waitFor = async (text: string) => {
-      const end = Date.now() + 15_000;
-      while (!out.includes(text)) {
-        if (Date.now() > end) throw new Error(`"${text}" never printed; got: ${out}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
-    await waitFor('old line');
+    const printed = (text: string) =>
+      waitFor(() => out.includes(text), {
+        timeoutMs: 15_000,
+        what: () => `"${text}" to be printed; got: ${out}`,
+      });
+    await printed('old line');
     appendFileSync(file, entry('new line'));
-    await waitFor('new line');
+    await printed('new line');
     const lines = out
       .trim()
       .split('\n')

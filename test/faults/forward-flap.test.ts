@@ -15,7 +15,8 @@ import {
   TEST_SECRET,
   type TestPipeline,
 } from '../../electron/services/webhook/test-harness';
-import { eventBody, messageId, until } from './support';
+import { waitFor } from '../support/wait';
+import { eventBody, messageId } from './support';
 
 type Phase = 'up' | 'error' | 'down' | 'hang';
 const CYCLE: Phase[] = ['up', 'error', 'down', 'hang'];
@@ -156,7 +157,11 @@ describe('fault: a forward target that flaps', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     await target.steady();
     const p = pipe;
-    await until(() => p.pipeline.outboxBacklog().forward === 0, 'the forward outbox to drain', 60_000);
+    await waitFor(() => p.pipeline.outboxBacklog().forward === 0, {
+      timeoutMs: 60_000,
+      everyMs: 100,
+      what: 'the forward outbox to drain',
+    });
 
     const missing: string[] = [];
     const repeated: string[] = [];

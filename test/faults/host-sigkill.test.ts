@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../security/fixtures';
+import { freePort } from '../support/net';
 import {
   listedMessageIds,
   messageId,

@@ -9,9 +9,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startRedisServer, type RedisServer } from '../../electron/services/webhook/test-support';
-import { freePort } from '../security/fixtures';
-import { messageId, sendStream, startHostProcess, until, type HostProcess } from './support';
+import { freePort } from '../support/net';
+import { startRedisServer, type RedisServer } from '../support/redis';
+import { waitFor } from '../support/wait';
+import { messageId, sendStream, startHostProcess, type HostProcess } from './support';
 
 const TOTAL = 300;
 const STOP_AT = 100;
@@ -37,7 +38,7 @@ describe('fault: Redis stops mid-stream', () => {
     const redisDir = path.join(dir, 'redis');
     mkdirSync(redisDir);
     const redisPort = await freePort();
-    let redis: RedisServer | null = await startRedisServer(redisPort, redisDir);
+    let redis: RedisServer | null = await startRedisServer({ port: redisPort, dir: redisDir });
     cleanup.push(() => redis?.stop());
 
     const host: HostProcess = await startHostProcess({
@@ -62,7 +63,7 @@ describe('fault: Redis stops mid-stream', () => {
         }
         if (o.index === RESTART_AT - 1) {
           // Started in the background: the stream keeps flowing while Redis comes back.
-          restarting = startRedisServer(redisPort, redisDir).then((r) => void (redis = r));
+          restarting = startRedisServer({ port: redisPort, dir: redisDir }).then((r) => void (redis = r));
         }
       },
     });
@@ -76,8 +77,16 @@ describe('fault: Redis stops mid-stream', () => {
     });
     cleanup.push(() => reader.disconnect());
     await reader.connect();
-    await until(async () => (await reader.xlen(STREAM)) >= TOTAL, 'the stream to catch up', 30_000);
-    await until(async () => (await host.client.invoke('events:stats')).queueBacklog === 0, 'an empty outbox');
+    await waitFor(async () => (await reader.xlen(STREAM)) >= TOTAL, {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      what: 'the stream to catch up',
+    });
+    await waitFor(async () => (await host.client.invoke('events:stats')).queueBacklog === 0, {
+      timeoutMs: 30_000,
+      everyMs: 100,
+      what: 'an empty outbox',
+    });
 
     const entries = (await reader.xrange(STREAM, '-', '+')) as [string, string[]][];
     const fields = entries.map(fieldsOf);

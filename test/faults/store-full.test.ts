@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startTestPipeline, type TestPipeline } from '../../electron/services/webhook/test-harness';
-import { freePort } from '../security/fixtures';
+import { freePort } from '../support/net';
 import {
   asShellCommand,
   eventBody,

@@ -241,19 +241,3 @@ export async function listedMessageIds(client: ControlClient): Promise<Map<strin
     beforeId = Math.min(...events.map((e) => e.id));
   }
 }
-
-/** Polls `check` until truthy or the bound passes. */
-export async function until<T>(
-  check: () => T | Promise<T>,
-  what: string,
-  timeoutMs = 30_000,
-  everyMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v) return v as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

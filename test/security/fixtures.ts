@@ -1,26 +1,15 @@
 /**
  * Fixtures for the security, property and fault tests: a real host built in-process by the composition root (temp
  * home, secrets in the 0600 file, a fake ngrok SDK, outbound HTTP limited to loopback), a raw HTTP client that can
- * send any Host header, and free ports. Test-only.
+ * send any Host header. Test-only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHost, type Host } from '../../electron/services/host/create-host';
 import { FakeNgrokDriver } from '../../electron/services/tunnel/testing';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/net';
 
 /** fetch that refuses anything but 127.0.0.1/localhost: no test may reach ngrok or Meta. */
 export const loopbackFetch: typeof fetch = async (input, init) => {

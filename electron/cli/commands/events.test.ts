@@ -9,12 +9,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/net';
+import { waitFor } from '../../../test/support/wait';
 import { ensureHome } from '../../services/core/home';
 import { createHost, type Host } from '../../services/host/create-host';
 import { payloadContext, triggerBody } from '../../services/webhook/meta-payloads';
 import { signBody } from '../../services/webhook/signature';
 import { startTestPipeline, TEST_SECRET } from '../../services/webhook/test-harness';
-import { freePort, waitFor } from '../../services/webhook/test-support';
 import { runCli } from '../main';
 
 let home: string;

@@ -1,6 +1,7 @@
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
+import { waitFor } from '../../../test/support/wait';
 import type { TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { EventBus } from '../core/event-bus';
@@ -203,19 +204,11 @@ describe('control server event socket (listening)', () => {
     return { ws, messages, opened };
   }
 
-  async function until(check: () => boolean, ms = 3000) {
-    const end = Date.now() + ms;
-    while (!check()) {
-      if (Date.now() > end) throw new Error('timed out waiting');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  }
-
   it('pushes bus events to a client holding the token in the Authorization header', async () => {
     const { opened, messages } = connect([WS_PROTOCOL], { authorization: `Bearer ${TOKEN}` });
     await opened;
     bus.publish('tunnel:status', status);
-    await until(() => messages.length === 1);
+    await waitFor(() => messages.length === 1, { timeoutMs: 3000, everyMs: 10 });
     expect(messages[0]).toEqual({ event: 'tunnel:status', payload: status });
   });
 
@@ -248,7 +241,7 @@ describe('control server event socket (listening)', () => {
     for (let i = 0; i < 500; i++) bus.publish('logs:lines', { file: 'ngrok', lines: [line(i)] });
     const received = () =>
       messages.flatMap((m) => (m.event === 'logs:lines' ? (m.payload as { lines: unknown[] }).lines : []));
-    await until(() => received().length === 500);
+    await waitFor(() => received().length === 500, { timeoutMs: 3000, everyMs: 10 });
     expect(messages.length).toBeLessThan(10);
     expect((received() as { msg: string }[]).map((l) => l.msg)).toEqual(
       Array.from({ length: 500 }, (_, i) => `line ${i}`),

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/net';
+import { waitFor } from '../../../test/support/wait';
 import type { LogsBatch } from '../../../shared/domain/logs';
 import type { SettingsView } from '../../../shared/domain/settings';
 import type { TunnelStatus } from '../../../shared/domain/tunnel';
@@ -12,21 +13,7 @@ import { readDiscoveryFile, writeDiscoveryFile } from '../control/discovery';
 import { FakeNgrokDriver } from '../tunnel/testing';
 import { createHost, type Host } from './create-host';
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const SOON = { timeoutMs: 5000 };
 
 describe('createHost', () => {
   let home: string;
@@ -83,9 +70,12 @@ describe('createHost', () => {
     const online = await client.invoke('tunnel:start', { authtoken: 'one-off-token-abc123' });
     expect(online.state).toBe('online');
     expect(driver.forwards).toHaveLength(1);
-    await until(() => statuses.some((s) => s.state === 'online'));
+    await waitFor(() => statuses.some((s) => s.state === 'online'), SOON);
     // The tunnel's transitions are written to ngrok_manager.log and followed onto the bus.
-    await until(() => logLines.some((b) => b.file === 'ngrok' && b.lines.some((l) => /online/.test(l.msg))));
+    await waitFor(
+      () => logLines.some((b) => b.file === 'ngrok' && b.lines.some((l) => /online/.test(l.msg))),
+      SOON,
+    );
 
     const whatsapp = readFileSync(path.join(host.paths.logsDir, 'whatsapp.log'), 'utf8');
     expect(whatsapp.indexOf('host starting')).toBeLessThan(whatsapp.indexOf('control API listening'));
@@ -124,7 +114,7 @@ describe('createHost', () => {
     await client.subscribed();
     const token = 'pushTokenValue1234567890';
     await client.invoke('settings:set', { patch: { 'ngrok.authtoken': token, 'log.level': 'debug' } });
-    await until(() => views.length > 0);
+    await waitFor(() => views.length > 0, SOON);
     const last = views.at(-1)!;
     expect((last.values.log as { level: string }).level).toBe('debug');
     expect(last.secrets['ngrok.authtoken']).toEqual({ set: true, masked: '••••••••7890' });
@@ -174,7 +164,7 @@ describe('createHost', () => {
     expect(res.statusCode).toBe(200);
     const { events } = await client.invoke('events:list', {});
     expect(events.map((e) => e.id)).toContain(res.eventId);
-    await until(() => pushed.includes(res.eventId!));
+    await waitFor(() => pushed.includes(res.eventId!), SOON);
   });
 
   it('host:shutdown asks whoever listens, and says no when nobody does', async () => {
@@ -184,6 +174,6 @@ describe('createHost', () => {
     let asked = 0;
     host.onDidRequestShutdown(() => asked++);
     expect(await host.invoke('host:shutdown', {})).toEqual({ ok: true, value: { stopping: true } });
-    await until(() => asked === 1);
+    await waitFor(() => asked === 1, SOON);
   });
 });

@@ -2,6 +2,7 @@ import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait';
 import { followFile, type FollowHandle } from './log-follow';
 
 let dir: string;
@@ -17,14 +18,8 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Polls a condition with a bound; the bound is generous because the build machines are shared and slow. */
-async function waitFor(cond: () => boolean, ms = 3000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** The bound for each poll; generous because the build machines are shared and slow. */
+const SOON = { timeoutMs: 3000, everyMs: 10 };
 
 function follow(opts: Parameters<typeof followFile>[2] = {}): { got: string[]; handle: FollowHandle } {
   const got: string[] = [];
@@ -39,9 +34,9 @@ describe('followFile', () => {
     const { got, handle } = follow();
     await handle.ready;
     appendFileSync(file, 'new 1\nnew ');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     appendFileSync(file, '2\n');
-    await waitFor(() => got.length === 2);
+    await waitFor(() => got.length === 2, SOON);
     expect(got).toEqual(['new 1', 'new 2']);
   });
 
@@ -51,7 +46,7 @@ describe('followFile', () => {
     await handle.ready;
     const started = Date.now();
     appendFileSync(file, 'ping\n');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
@@ -60,7 +55,7 @@ describe('followFile', () => {
     const { got, handle } = follow({ watch: false });
     await handle.ready;
     appendFileSync(file, 'a\n');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     expect(got).toEqual(['a']);
   });
 
@@ -69,14 +64,14 @@ describe('followFile', () => {
     const { got, handle } = follow();
     await handle.ready;
     appendFileSync(file, 'before 1\n');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     appendFileSync(file, 'before 2\n');
     renameSync(file, `${file}.1`);
     appendFileSync(`${file}.1`, 'late write to the old file\n');
     writeFileSync(file, 'after 1\n');
-    await waitFor(() => got.length === 4);
+    await waitFor(() => got.length === 4, SOON);
     appendFileSync(file, 'after 2\n');
-    await waitFor(() => got.length === 5);
+    await waitFor(() => got.length === 5, SOON);
     expect(got).toEqual(['before 1', 'before 2', 'late write to the old file', 'after 1', 'after 2']);
   });
 
@@ -84,17 +79,17 @@ describe('followFile', () => {
     const { got, handle } = follow();
     await handle.ready;
     writeFileSync(file, 'first\n');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     truncateSync(file, 0);
     appendFileSync(file, 'x\n');
-    await waitFor(() => got.length === 2);
+    await waitFor(() => got.length === 2, SOON);
     expect(got).toEqual(['first', 'x']);
   });
 
   it('can start at a given offset (continuing a tail without a gap) and stops after dispose', async () => {
     writeFileSync(file, 'a\nb\n');
     const { got, handle } = follow({ position: 2 });
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     expect(got).toEqual(['b']);
     await handle.dispose();
     appendFileSync(file, 'c\n');

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync }
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait';
 import type { LogLine } from '../../../shared/domain/logs';
 import { ensureHome } from '../core/home';
 import { createSettingsService } from '../settings/settings-service';
@@ -37,13 +38,7 @@ const lines = (name: string) =>
     .filter(Boolean)
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const SOON = { timeoutMs: 5000, everyMs: 10 };
 
 describe('lines and files', () => {
   it('writes JSON lines with ISO time and the users level names', async () => {
@@ -112,7 +107,7 @@ describe('lines and files', () => {
     const errors: unknown[] = [];
     const log = make({ onError: (e) => errors.push(e) });
     log.ngrok.info('still works');
-    await waitFor(() => errors.length > 0);
+    await waitFor(() => errors.length > 0, SOON);
     for (let i = 0; i < 20; i++) log.whatsapp.info('dropped while the file is broken');
     await log.flush();
     expect(read('ngrok_manager.log')).toContain('still works');
@@ -220,13 +215,13 @@ describe('rotation, tail and follow', () => {
     const got: LogLine[] = [];
     const sub = log.follow('ngrok', (batch) => got.push(...batch));
     log.ngrok.info('first');
-    await waitFor(() => got.length === 1);
+    await waitFor(() => got.length === 1, SOON);
     for (let i = 0; i < 300; i++) {
       log.ngrok.info(`line ${i}`);
       if (i % 50 === 0) await log.flush();
     }
     await log.flush();
-    await waitFor(() => got.length === 301);
+    await waitFor(() => got.length === 301, SOON);
     await sub.dispose();
     expect(readdirSync(logsDir).filter((f) => f.startsWith('ngrok_manager.log.')).length).toBeGreaterThan(3);
     expect(got.map((l) => l.msg)).toEqual(['first', ...Array.from({ length: 300 }, (_, i) => `line ${i}`)]);

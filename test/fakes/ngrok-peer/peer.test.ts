@@ -1,16 +1,9 @@
 /** The loopback peer against the real, unmodified @ngrok/ngrok SDK (in this process; hang cases in a child). */
 import ngrok from '@ngrok/ngrok';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../support/wait';
 import { peerFetch, startNgrokPeer, type NgrokPeer, type NgrokPeerOptions } from './index';
-import {
-  bigBody,
-  forkSdkChild,
-  sha256,
-  startLocalApp,
-  waitFor,
-  type LocalApp,
-  type SdkChild,
-} from './testing';
+import { bigBody, forkSdkChild, sha256, startLocalApp, type LocalApp, type SdkChild } from './testing';
 
 type SdkError = Error & { errorCode?: string };
 
@@ -130,13 +123,13 @@ describe('ngrok loopback peer with the real SDK', () => {
     const statuses: string[] = [];
     const listener = await forward(p, { onStatusChange: (s: string) => statuses.push(s) });
     const url = listener.url()!;
-    await waitFor(() => statuses.includes('connected'), 2000, 'the first "connected"');
+    await waitFor(() => statuses.includes('connected'), { timeoutMs: 2000, what: 'the first "connected"' });
 
     p.dropSessions();
     const reconnected = (): boolean =>
       statuses.includes('closed') && statuses.lastIndexOf('connected') > statuses.indexOf('closed');
-    await waitFor(reconnected, 5000, '"closed" then "connected"');
-    await waitFor(() => p.bound().length === 1, 2000, 'the re-bind');
+    await waitFor(reconnected, { timeoutMs: 5000, what: '"closed" then "connected"' });
+    await waitFor(() => p.bound().length === 1, { timeoutMs: 2000, what: 'the re-bind' });
     expect(p.bound()[0]).toMatchObject({ id: listener.id(), url });
     expect(p.sessions()).toBe(1);
     expect((await peerFetch(p)(`${url}/after`)).status).toBe(200);
@@ -150,7 +143,10 @@ describe('ngrok loopback peer with the real SDK', () => {
     const dropped = Date.now();
     p.dropSessions();
     // The SDK retries at 0 and +50 ms (both refused), then at about +2.5 s.
-    await waitFor(() => p.bound().length === 1, 6000, 'the re-bind after the refusal window');
+    await waitFor(() => p.bound().length === 1, {
+      timeoutMs: 6000,
+      what: 'the re-bind after the refusal window',
+    });
     expect(Date.now() - dropped).toBeGreaterThanOrEqual(800);
     expect(statuses.filter((s) => s === 'closed').length).toBeGreaterThanOrEqual(2);
     expect((await peerFetch(p)(`${listener.url()}/back`)).status).toBe(200);

@@ -1,9 +1,10 @@
-/** Helpers for tests that drive the real SDK against the peer: a local app, a bounded poll, a forked SDK child. */
+/** Helpers for tests that drive the real SDK against the peer: a local app and a forked SDK child. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../../support/wait';
 import type { ChildReply, ChildRequest } from './sdk-child';
 
 export const sha256 = (data: Buffer | ArrayBuffer): string =>
@@ -56,15 +57,6 @@ export function bigBody(n: number): Buffer {
   return out;
 }
 
-/** Polls `check` every 20 ms until it returns true; throws after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 /** The SDK in a forked child: replies arrive in `replies`; `kill()` ends the process (SIGKILL). */
 export interface SdkChild {
   replies: ChildReply[];
@@ -92,8 +84,7 @@ export function forkSdkChild(): SdkChild {
           if (idx >= 0) [found, seen] = [replies[idx], idx + 1];
           return idx >= 0;
         },
-        timeoutMs,
-        `a "${type}" reply from the SDK child`,
+        { timeoutMs, what: `a "${type}" reply from the SDK child` },
       );
       return found!;
     },
