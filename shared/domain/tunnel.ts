@@ -67,6 +67,21 @@ export const tunnelStatusSchema = z.object({
 });
 export type TunnelStatus = z.infer<typeof tunnelStatusSchema>;
 
+/** The status of a tunnel that is not running (never started, stopped, or no host runs it): no URL, no session. */
+export function stoppedTunnelStatus(localTarget: string, domain: string | null = null): TunnelStatus {
+  return {
+    state: 'stopped',
+    url: null,
+    localTarget,
+    domain,
+    startedAt: null,
+    uptimeMs: null,
+    lastError: null,
+    connection: null,
+    connectionChanges: [],
+  };
+}
+
 export const testConnectionResultSchema = z.object({
   ok: z.boolean(),
   url: z.string().nullable(),

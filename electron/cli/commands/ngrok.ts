@@ -5,7 +5,12 @@
  */
 import type { Command } from 'commander';
 import type { SettingsView } from '../../../shared/domain/settings';
-import { requestedDomain, tunnelStartOptionsSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
+import {
+  requestedDomain,
+  stoppedTunnelStatus,
+  tunnelStartOptionsSchema,
+  type TunnelStatus,
+} from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { invalidArgument } from '../../services/host/invoke';
 import type { CliContext } from '../context';
@@ -17,17 +22,7 @@ import { readSettings, writeSettings } from './settings-access';
 function stoppedStatus(view: SettingsView): TunnelStatus {
   const server = view.values.server as { host: string; port: number };
   const ngrok = view.values.ngrok as { domain: string };
-  return {
-    state: 'stopped',
-    url: null,
-    localTarget: `http://${server.host}:${server.port}`,
-    domain: requestedDomain(ngrok.domain),
-    startedAt: null,
-    uptimeMs: null,
-    lastError: null,
-    connection: null,
-    connectionChanges: [],
-  };
+  return stoppedTunnelStatus(`http://${server.host}:${server.port}`, requestedDomain(ngrok.domain));
 }
 
 /** A client of the running host, or TUNNEL_NOT_RUNNING (there is no tunnel without a host). */

@@ -2,7 +2,7 @@ import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { waitFor } from '../../../test/support/wait';
-import type { TunnelStatus } from '../../../shared/domain/tunnel';
+import { stoppedTunnelStatus, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { EventBus } from '../core/event-bus';
 import { createInvoke } from '../host/invoke';
@@ -12,17 +12,7 @@ import { WS_PROTOCOL, WS_TOKEN_PREFIX } from './guards';
 
 const TOKEN = 'test-token-0123456789abcdefghijkl';
 
-const status: TunnelStatus = {
-  state: 'stopped',
-  url: null,
-  localTarget: 'http://127.0.0.1:8000',
-  domain: null,
-  startedAt: null,
-  uptimeMs: null,
-  lastError: null,
-  connection: null,
-  connectionChanges: [],
-};
+const status = stoppedTunnelStatus('http://127.0.0.1:8000');
 
 function makeInvoke(calls: unknown[]) {
   const { handlers } = completeHandlers([

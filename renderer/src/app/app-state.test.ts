@@ -1,18 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { TunnelStatus } from '../../../shared/domain/tunnel';
+import { stoppedTunnelStatus, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { createFakeKreo } from '../testing/fake-kreo';
 import { appReducer, initialAppState } from './app-state';
 
 const tunnel = (state: TunnelStatus['state']): TunnelStatus => ({
+  ...stoppedTunnelStatus('http://127.0.0.1:8000'),
   state,
   url: state === 'online' ? 'https://x.ngrok-free.app' : null,
-  localTarget: 'http://127.0.0.1:8000',
-  domain: null,
-  startedAt: null,
-  uptimeMs: null,
-  lastError: null,
-  connection: null,
-  connectionChanges: [],
 });
 
 describe('appReducer', () => {

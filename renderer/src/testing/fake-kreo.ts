@@ -9,7 +9,7 @@ import type { EventDetail, EventsListInput, EventSummary, TriggerKind } from '..
 import type { LogFile, LogLine } from '../../../shared/domain/logs';
 import type { HealthReport, RateLimitStatus, WebhookStatus } from '../../../shared/domain/meta';
 import type { SettingsView } from '../../../shared/domain/settings';
-import type { TunnelStatus } from '../../../shared/domain/tunnel';
+import { stoppedTunnelStatus, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { buildKreoApi, type KreoApi } from '../../../shared/kreo-api';
 import {
@@ -72,17 +72,7 @@ export function createFakeKreo(opts: { delayMs?: number; authtoken?: string } = 
     return { values, secrets, secretsBackend: 'file', envOverrides: [], warnings: [] };
   };
 
-  let tunnel: TunnelStatus = {
-    state: 'stopped',
-    url: null,
-    localTarget: 'http://127.0.0.1:8000',
-    domain: null,
-    startedAt: null,
-    uptimeMs: null,
-    lastError: null,
-    connection: null,
-    connectionChanges: [],
-  };
+  let tunnel: TunnelStatus = stoppedTunnelStatus('http://127.0.0.1:8000');
   const setTunnel = (patch: Partial<TunnelStatus>) => {
     tunnel = { ...tunnel, ...patch };
     emit('tunnel:status', tunnel);
