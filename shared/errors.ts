@@ -11,68 +11,106 @@ export interface ErrorInfo {
   details?: Record<string, unknown>;
 }
 
-export const ERROR_CODES = {
-  // generic
-  BAD_REQUEST: 'The request was not understood.',
-  INVALID_ARGUMENT: 'An argument was not valid.',
-  NOT_FOUND: 'Nothing was found with that id.',
-  INTERNAL: 'Something went wrong inside the panel.',
-  UNAUTHORIZED: 'The request did not carry the host token.',
-  FORBIDDEN: 'The request was refused.',
-  TIMEOUT: 'The operation took too long.',
-  UNAVAILABLE: 'The service is not available right now.',
-  HOST_NOT_RUNNING: 'No KREO host is running.',
-  // settings
-  SETTINGS_INVALID: 'A setting has a value that is not allowed.',
-  SETTINGS_READ_ONLY: 'This setting is written by the app only.',
-  SETTINGS_UNKNOWN_KEY: 'There is no such setting.',
-  SECRETS_UNAVAILABLE: 'The secret store could not be used.',
-  SETTINGS_WRITE_FAILED: 'The settings could not be saved.',
-  // tunnel
-  TUNNEL_BUSY: 'The tunnel is already starting or stopping.',
-  TUNNEL_NOT_RUNNING: 'The tunnel is not running.',
-  TUNNEL_START_TIMEOUT: 'The tunnel did not come up in time.',
-  TUNNEL_NO_NETWORK: 'The ngrok service could not be reached.',
-  TUNNEL_AUTH_MISSING: 'No ngrok authtoken is configured.',
-  TUNNEL_AUTH_INVALID: 'ngrok refused the authtoken.',
-  TUNNEL_SESSION_LIMIT: 'Your ngrok account already has the maximum number of agent sessions.',
-  TUNNEL_DOMAIN_NOT_ALLOWED: 'ngrok refused the domain.',
-  TUNNEL_DOMAIN_IN_USE: 'The domain is already online in another session.',
-  TUNNEL_UPSTREAM_DOWN: 'ngrok could not reach the local webhook listener.',
-  TUNNEL_TLS: 'The TLS handshake with the ngrok server failed.',
-  TUNNEL_FAILED: 'ngrok reported an error.',
-  TUNNEL_TEST_FAILED: 'The round trip through the tunnel failed.',
-  TUNNEL_CANCELLED: 'The tunnel start was cancelled by a stop request.',
-  // webhook listener / store
-  STORE_UNAVAILABLE: 'The event store could not write.',
-  EVENT_NOT_FOUND: 'No stored event has that id.',
-  FORWARD_NOT_CONFIGURED: 'No forward URL is configured.',
-  FORWARD_FAILED: 'Forwarding the event failed.',
-  WEBHOOK_VERIFY_FAILED: 'The verification handshake did not match.',
-  WEBHOOK_SIGNATURE_MISSING: 'The request carried no X-Hub-Signature-256 header.',
-  WEBHOOK_SIGNATURE_INVALID: 'The X-Hub-Signature-256 header does not match the body.',
-  WEBHOOK_PAYLOAD_TOO_LARGE: 'The request body is larger than the listener accepts.',
-  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: 'The request body is not JSON.',
-  WEBHOOK_MALFORMED_JSON: 'The request body is not valid JSON.',
-  // meta
-  META_NOT_CONFIGURED: 'Meta credentials are missing.',
-  META_API_ERROR: 'The Graph API answered with an error.',
-  META_UNREACHABLE: 'The Graph API could not be reached.',
-  META_RATE_LIMITED: 'Meta is throttling requests.',
-  META_AUTH_FAILED: 'Meta refused the access token.',
-  META_PERMISSION_DENIED: 'The token lacks a permission this call needs.',
-  REGISTER_PREFLIGHT_FAILED: 'The public URL did not answer like Meta expects.',
-  REGISTER_FAILED: 'Meta did not accept the callback URL.',
-  SEND_QUEUE_FULL: 'The outbound queue is full.',
-  SEND_FAILED: 'The message could not be sent.',
-  // redis
-  REDIS_UNAVAILABLE: 'Redis could not be reached.',
-} as const;
+/**
+ * What a code means at every boundary: the default message; the HTTP status the control API (and the webhook
+ * listener) answers with; `usage` when it is caused by what the user typed (the CLI exits 2). Adding a code means
+ * choosing all three here.
+ */
+export interface ErrorDefinition {
+  readonly message: string;
+  readonly httpStatus: number;
+  readonly usage?: true;
+}
 
-export type ErrorCode = keyof typeof ERROR_CODES;
+export const ERROR_DEFINITIONS = {
+  // generic
+  BAD_REQUEST: { message: 'The request was not understood.', httpStatus: 400, usage: true },
+  INVALID_ARGUMENT: { message: 'An argument was not valid.', httpStatus: 400, usage: true },
+  NOT_FOUND: { message: 'Nothing was found with that id.', httpStatus: 404 },
+  INTERNAL: { message: 'Something went wrong inside the panel.', httpStatus: 500 },
+  UNAUTHORIZED: { message: 'The request did not carry the host token.', httpStatus: 401 },
+  FORBIDDEN: { message: 'The request was refused.', httpStatus: 403 },
+  TIMEOUT: { message: 'The operation took too long.', httpStatus: 504 },
+  UNAVAILABLE: { message: 'The service is not available right now.', httpStatus: 503 },
+  HOST_NOT_RUNNING: { message: 'No KREO host is running.', httpStatus: 503 },
+  // settings
+  SETTINGS_INVALID: { message: 'A setting has a value that is not allowed.', httpStatus: 400, usage: true },
+  SETTINGS_READ_ONLY: { message: 'This setting is written by the app only.', httpStatus: 403, usage: true },
+  SETTINGS_UNKNOWN_KEY: { message: 'There is no such setting.', httpStatus: 400, usage: true },
+  SECRETS_UNAVAILABLE: { message: 'The secret store could not be used.', httpStatus: 503 },
+  SETTINGS_WRITE_FAILED: { message: 'The settings could not be saved.', httpStatus: 500 },
+  // tunnel
+  TUNNEL_BUSY: { message: 'The tunnel is already starting or stopping.', httpStatus: 409 },
+  TUNNEL_NOT_RUNNING: { message: 'The tunnel is not running.', httpStatus: 409 },
+  TUNNEL_START_TIMEOUT: { message: 'The tunnel did not come up in time.', httpStatus: 504 },
+  TUNNEL_NO_NETWORK: { message: 'The ngrok service could not be reached.', httpStatus: 502 },
+  TUNNEL_AUTH_MISSING: { message: 'No ngrok authtoken is configured.', httpStatus: 409 },
+  TUNNEL_AUTH_INVALID: { message: 'ngrok refused the authtoken.', httpStatus: 502 },
+  TUNNEL_SESSION_LIMIT: {
+    message: 'Your ngrok account already has the maximum number of agent sessions.',
+    httpStatus: 502,
+  },
+  TUNNEL_DOMAIN_NOT_ALLOWED: { message: 'ngrok refused the domain.', httpStatus: 502 },
+  TUNNEL_DOMAIN_IN_USE: { message: 'The domain is already online in another session.', httpStatus: 502 },
+  TUNNEL_UPSTREAM_DOWN: { message: 'ngrok could not reach the local webhook listener.', httpStatus: 502 },
+  TUNNEL_TLS: { message: 'The TLS handshake with the ngrok server failed.', httpStatus: 502 },
+  TUNNEL_FAILED: { message: 'ngrok reported an error.', httpStatus: 502 },
+  TUNNEL_TEST_FAILED: { message: 'The round trip through the tunnel failed.', httpStatus: 502 },
+  TUNNEL_CANCELLED: { message: 'The tunnel start was cancelled by a stop request.', httpStatus: 502 },
+  // webhook listener / store
+  STORE_UNAVAILABLE: { message: 'The event store could not write.', httpStatus: 503 },
+  EVENT_NOT_FOUND: { message: 'No stored event has that id.', httpStatus: 404 },
+  FORWARD_NOT_CONFIGURED: { message: 'No forward URL is configured.', httpStatus: 409 },
+  FORWARD_FAILED: { message: 'Forwarding the event failed.', httpStatus: 502 },
+  WEBHOOK_VERIFY_FAILED: { message: 'The verification handshake did not match.', httpStatus: 403 },
+  WEBHOOK_SIGNATURE_MISSING: {
+    message: 'The request carried no X-Hub-Signature-256 header.',
+    httpStatus: 401,
+  },
+  WEBHOOK_SIGNATURE_INVALID: {
+    message: 'The X-Hub-Signature-256 header does not match the body.',
+    httpStatus: 401,
+  },
+  WEBHOOK_PAYLOAD_TOO_LARGE: {
+    message: 'The request body is larger than the listener accepts.',
+    httpStatus: 413,
+  },
+  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: { message: 'The request body is not JSON.', httpStatus: 415 },
+  WEBHOOK_MALFORMED_JSON: { message: 'The request body is not valid JSON.', httpStatus: 400 },
+  // meta
+  META_NOT_CONFIGURED: { message: 'Meta credentials are missing.', httpStatus: 409 },
+  META_API_ERROR: { message: 'The Graph API answered with an error.', httpStatus: 502 },
+  META_UNREACHABLE: { message: 'The Graph API could not be reached.', httpStatus: 502 },
+  META_RATE_LIMITED: { message: 'Meta is throttling requests.', httpStatus: 429 },
+  META_AUTH_FAILED: { message: 'Meta refused the access token.', httpStatus: 502 },
+  META_PERMISSION_DENIED: { message: 'The token lacks a permission this call needs.', httpStatus: 502 },
+  REGISTER_PREFLIGHT_FAILED: { message: 'The public URL did not answer like Meta expects.', httpStatus: 502 },
+  REGISTER_FAILED: { message: 'Meta did not accept the callback URL.', httpStatus: 502 },
+  SEND_QUEUE_FULL: { message: 'The outbound queue is full.', httpStatus: 429 },
+  SEND_FAILED: { message: 'The message could not be sent.', httpStatus: 502 },
+  // redis
+  REDIS_UNAVAILABLE: { message: 'Redis could not be reached.', httpStatus: 503 },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_DEFINITIONS;
+
+/** code → default message (the renderer's message catalogue and older callers read this). */
+export const ERROR_CODES = Object.fromEntries(
+  Object.entries(ERROR_DEFINITIONS).map(([code, def]) => [code, def.message]),
+) as { readonly [C in ErrorCode]: (typeof ERROR_DEFINITIONS)[C]['message'] };
+
+/** The HTTP status for a code; 500 for a string that is not a code of this registry. */
+export function httpStatusOf(code: string): number {
+  return isErrorCode(code) ? ERROR_DEFINITIONS[code].httpStatus : 500;
+}
+
+/** True for codes caused by what the user typed (bad arguments, refused settings): the CLI exits 2. */
+export function isUsageError(code: string): boolean {
+  return isErrorCode(code) && (ERROR_DEFINITIONS[code] as ErrorDefinition).usage === true;
+}
 
 export function isErrorCode(code: unknown): code is ErrorCode {
-  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_DEFINITIONS, code);
 }
 
 /** A typed error any layer can throw; adapters serialise it with `toErrorInfo`. */

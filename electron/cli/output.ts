@@ -4,23 +4,15 @@
  * `{"ok":true,"value":…}` or `{"ok":false,"error":{code,message,hint?,details?}}` (followers print one JSON object
  * per line instead). Exit codes: 0 done, 1 failed, 2 usage error.
  */
-import { KreoError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
+import { isUsageError, KreoError, toErrorInfo, type ErrorInfo } from '../../shared/errors';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-/** Errors caused by what the user typed: exit code 2. */
-const USAGE_CODES = new Set([
-  'INVALID_ARGUMENT',
-  'BAD_REQUEST',
-  'SETTINGS_INVALID',
-  'SETTINGS_UNKNOWN_KEY',
-  'SETTINGS_READ_ONLY',
-]);
-
+/** Errors caused by what the user typed (the registry's usage codes): exit code 2. */
 export function exitCodeFor(info: ErrorInfo): number {
-  return USAGE_CODES.has(info.code) ? EXIT_USAGE : EXIT_FAILED;
+  return isUsageError(info.code) ? EXIT_USAGE : EXIT_FAILED;
 }
 
 export interface Streams {

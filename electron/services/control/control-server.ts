@@ -10,12 +10,11 @@ import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { KreoError, type ErrorCode, type Result } from '../../../shared/errors';
+import { httpStatusOf, KreoError, type ErrorCode, type Result } from '../../../shared/errors';
 import type { EventBus } from '../core/event-bus';
 import type { Invoke } from '../host/invoke';
 import { attachEventSocket } from './event-socket';
 import { extractToken, isLoopbackHost, tokensEqual, WS_PROTOCOL } from './guards';
-import { httpStatusFor } from './http-status';
 
 export interface ControlServerOptions {
   invoke: Invoke;
@@ -33,7 +32,7 @@ export interface ControlServerOptions {
 function sendError(reply: FastifyReply, code: ErrorCode, message?: string, hint?: string, status?: number) {
   const body: Result<never> = { ok: false, error: new KreoError(code, message, hint).toInfo() };
   return reply
-    .code(status ?? httpStatusFor(code))
+    .code(status ?? httpStatusOf(code))
     .header('cache-control', 'no-store')
     .send(body);
 }
@@ -110,7 +109,7 @@ export async function buildControlServer(opts: ControlServerOptions): Promise<Fa
   app.post<{ Params: { channel: string } }>('/api/:channel', async (req, reply) => {
     const result = await opts.invoke(req.params.channel, req.body);
     return reply
-      .code(result.ok ? 200 : httpStatusFor(result.error.code))
+      .code(result.ok ? 200 : httpStatusOf(result.error.code))
       .header('cache-control', 'no-store')
       .send(result);
   });
