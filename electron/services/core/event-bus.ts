@@ -1,6 +1,6 @@
 /** The host's push channel: services publish contract events here; transports (IPC, WebSocket) subscribe. */
 import type { EventChannel, EventPayload } from '../../../shared/contract';
-import { Emitter, type Disposable } from './lifecycle';
+import { Emitter, type Disposable, type EmitterOptions } from './lifecycle';
 
 export interface BusMessage<E extends EventChannel = EventChannel> {
   event: E;
@@ -8,7 +8,12 @@ export interface BusMessage<E extends EventChannel = EventChannel> {
 }
 
 export class EventBus {
-  private readonly emitter = new Emitter<BusMessage>();
+  private readonly emitter: Emitter<BusMessage>;
+
+  /** `onListenerError` hears a subscriber that threw (the message names the event); others still get it. */
+  constructor(opts: EmitterOptions<BusMessage> = {}) {
+    this.emitter = new Emitter<BusMessage>(opts);
+  }
 
   publish<E extends EventChannel>(event: E, payload: EventPayload<E>): void {
     this.emitter.fire({ event, payload } as BusMessage);

@@ -44,9 +44,19 @@ export class DisposableStore implements Disposable {
 
 export type Listener<T> = (value: T) => void;
 
+export interface EmitterOptions<T> {
+  /**
+   * Called when a listener throws (with the value being fired); the other listeners still run. Without it the error
+   * is dropped. Whatever this hook does, `fire` never throws: an error thrown here is dropped too.
+   */
+  onListenerError?: (err: unknown, value: T) => void;
+}
+
 /** A typed event source. `event(listener)` returns a disposable that unsubscribes. */
 export class Emitter<T> {
   private listeners = new Set<Listener<T>>();
+
+  constructor(private readonly opts: EmitterOptions<T> = {}) {}
 
   readonly event = (listener: Listener<T>): Disposable => {
     this.listeners.add(listener);
@@ -59,8 +69,13 @@ export class Emitter<T> {
     for (const listener of [...this.listeners]) {
       try {
         listener(value);
-      } catch {
+      } catch (err) {
         // A faulty listener must not break the emitter or its other listeners.
+        try {
+          this.opts.onListenerError?.(err, value);
+        } catch {
+          // Nor may a faulty error hook.
+        }
       }
     }
   }

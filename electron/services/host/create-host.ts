@@ -21,7 +21,7 @@ import { tunnelHandlers } from '../tunnel/tunnel-handlers';
 import { TunnelManager } from '../tunnel/tunnel-manager';
 import { createWebhookPipeline } from '../webhook/pipeline';
 import { appRoot } from './app-root';
-import { bridgeToBus } from './bus-bridges';
+import { bridgeToBus, busListenerErrorLogger } from './bus-bridges';
 import { coreHandlers } from './core-handlers';
 import { startParts, type HostPart, type PartFailure } from './host-lifecycle';
 import type { Host, HostOptions } from './host-types';
@@ -37,7 +37,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const startedAt = new Date().toISOString();
   const parts: HostPart[] = [];
   const handlerGroups: Partial<Handlers>[] = [];
-  const shutdownRequests = new Emitter<void>();
+  const shutdownRequests = new Emitter<void>({
+    onListenerError: (err) => log.error({ err }, 'a shutdown request listener failed'),
+  });
   const early: string[] = [];
 
   // ── settings ──
@@ -47,6 +49,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     keychain: opts.keychain,
     storeFactory: opts.settingsStoreFactory,
     onWarning: (msg) => early.push(msg),
+    onListenerError: (err) => log.error({ err }, 'a settings change listener failed'),
   });
   parts.push({ name: 'settings', dispose: () => settings.dispose() });
 
@@ -71,7 +74,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   });
 
   // ── event bus ──
-  const bus = new EventBus();
+  const bus = new EventBus({ onListenerError: busListenerErrorLogger(log) });
   parts.push({ name: 'bus', dispose: () => bus.dispose() });
 
   // ── webhook pipeline: listener, event store, Redis outbox, forwarder, live feed ──

@@ -53,6 +53,8 @@ export interface CreateSettingsOptions {
   /** conf by default; the Electron main passes an electron-store factory with the same cwd and name. */
   storeFactory?: StoreFactory;
   onWarning?: (msg: string) => void;
+  /** Hears an onDidChange listener that threw (the other listeners still run); default: dropped. */
+  onListenerError?: (err: unknown) => void;
 }
 
 export const SETTINGS_CONFIG_NAME = 'settings';
@@ -134,7 +136,7 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
     current = compute(saved);
   }
 
-  const changes = new Emitter<SettingsChange>();
+  const changes = new Emitter<SettingsChange>({ onListenerError: (err) => opts.onListenerError?.(err) });
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(job: () => T): Promise<T> => {
     const run = queue.then(job);
