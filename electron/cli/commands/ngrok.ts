@@ -5,14 +5,11 @@
  */
 import type { Command } from 'commander';
 import type { SettingsView } from '../../../shared/domain/settings';
-import {
-  requestedDomain,
-  stoppedTunnelStatus,
-  tunnelStartOptionsSchema,
-  type TunnelStatus,
-} from '../../../shared/domain/tunnel';
+import { requestedDomain, tunnelStartOptionsSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
+import type { Settings } from '../../../shared/settings-schema';
 import { invalidArgument } from '../../services/host/invoke';
+import { stoppedTunnelStatusFor } from '../../services/tunnel/tunnel-plan';
 import type { CliContext } from '../context';
 import { parsePort, statusLines, tunnelLines, type StatusView } from '../format';
 import { registerLogs } from './ngrok-logs';
@@ -20,9 +17,7 @@ import { readSettings, writeSettings } from './settings-access';
 
 /** The status of a tunnel that no host runs: stopped, targets and domain from the settings. */
 function stoppedStatus(view: SettingsView): TunnelStatus {
-  const server = view.values.server as { host: string; port: number };
-  const ngrok = view.values.ngrok as { domain: string };
-  return stoppedTunnelStatus(`http://${server.host}:${server.port}`, requestedDomain(ngrok.domain));
+  return stoppedTunnelStatusFor(view.values as unknown as Pick<Settings, 'server' | 'ngrok'>);
 }
 
 /** A client of the running host, or TUNNEL_NOT_RUNNING (there is no tunnel without a host). */

@@ -167,6 +167,13 @@ describe('createHost', () => {
     await waitFor(() => pushed.includes(res.eventId!), SOON);
   });
 
+  it('names a reachable webhook URL when the listener is bound to a wildcard and not listening', async () => {
+    env.KREO_SERVER_HOST = '0.0.0.0';
+    const { host } = await make({ control: false });
+    const port = Number(env.KREO_SERVER_PORT);
+    expect(host.info()).toMatchObject({ listening: false, webhookUrl: `http://127.0.0.1:${port}/webhook` });
+  });
+
   it('host:shutdown asks whoever listens, and says no when nobody does', async () => {
     const { host } = await make({ control: false });
     await host.start();

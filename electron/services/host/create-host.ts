@@ -12,6 +12,7 @@ import { KreoError } from '../../../shared/errors';
 import { assertNoLiveHost, createControlService, type ControlService } from '../control/control-service';
 import { EventBus } from '../core/event-bus';
 import { ensureHome, resolveHome } from '../core/home';
+import { reachableHost } from '../core/reachable-host';
 import { DisposableStore, Emitter, toDisposable, type Disposable } from '../core/lifecycle';
 import { createLogging } from '../logging/logging';
 import { createMetaServices } from '../meta/create-meta-services';
@@ -143,7 +144,8 @@ export async function createHost(opts: HostOptions): Promise<Host> {
       home: paths.root,
       startedAt,
       webhookUrl:
-        webhook.listenerAddress()?.url ?? `http://${s.server.host}:${s.server.port}${s.webhook.path}`,
+        webhook.listenerAddress()?.url ??
+        `http://${reachableHost(s.server.host)}:${s.server.port}${s.webhook.path}`,
       listening: webhook.listenerAddress() !== null,
     };
   };

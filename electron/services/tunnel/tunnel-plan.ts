@@ -4,9 +4,15 @@
  * wins and is never saved), and the advanced server/CA for test peers. Fails with an actionable KreoError.
  */
 import { readFile } from 'node:fs/promises';
-import { requestedDomain, type TunnelStartOptions } from '../../../shared/domain/tunnel';
+import {
+  requestedDomain,
+  stoppedTunnelStatus,
+  type TunnelStartOptions,
+  type TunnelStatus,
+} from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings-schema';
+import { reachableHost } from '../core/reachable-host';
 import type { NgrokForwardConfig } from './types';
 
 export type DomainSource = 'domain option' | 'subdomain option' | 'settings' | null;
@@ -26,17 +32,20 @@ export interface StartPlan {
   caCertPem?: string;
 }
 
-/** The listener's bind address → an address to connect to (wildcards become loopback; IPv6 gets brackets). */
-export function forwardHost(host: string): string {
-  const h = host.trim();
-  if (h === '' || h === '0.0.0.0') return '127.0.0.1';
-  if (h === '::' || h === '[::]') return '[::1]';
-  if (h.includes(':') && !h.startsWith('[')) return `[${h}]`;
-  return h;
+/** http://host:port for a listener bound to `host` (wildcards become loopback; IPv6 gets brackets). */
+export function localTargetOf(host: string, port: number): string {
+  return `http://${reachableHost(host)}:${port}`;
 }
 
-export function localTargetOf(host: string, port: number): string {
-  return `http://${forwardHost(host)}:${port}`;
+/**
+ * The status of a tunnel that is not running, from the settings alone: what `kreo ngrok status` shows when no host
+ * runs, and what a fresh TunnelManager reports before its first start.
+ */
+export function stoppedTunnelStatusFor(settings: Pick<Settings, 'server' | 'ngrok'>): TunnelStatus {
+  return stoppedTunnelStatus(
+    localTargetOf(settings.server.host, settings.server.port),
+    requestedDomain(settings.ngrok.domain),
+  );
 }
 
 export const AUTH_MISSING_HINT =
@@ -58,7 +67,7 @@ export async function buildStartPlan(
   read: (file: string) => Promise<string> = (file) => readFile(file, 'utf8'),
 ): Promise<StartPlan> {
   const port = opts.port ?? settings.server.port;
-  const host = forwardHost(settings.server.host);
+  const host = reachableHost(settings.server.host);
   const { domain, source } = resolveDomain(opts, settings);
   const authtoken = opts.authtoken ?? settings.ngrok.authtoken;
   if (!authtoken)
