@@ -40,11 +40,3 @@ export async function createKeychainBackend(
     },
   };
 }
-
-/** Reads and writes a throwaway entry: reading alone succeeds on some locked stores that refuse writes. */
-export function probeKeychain(backend: SecretStoreBackend): void {
-  const account = '__kreo_probe__';
-  backend.get(account);
-  backend.set(account, 'ok');
-  backend.delete(account);
-}

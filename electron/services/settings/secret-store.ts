@@ -1,11 +1,15 @@
 /**
- * Where the four secrets live: the OS keychain when it works, otherwise the 0600 secrets file. Decides once at
- * start (probing the keychain with a real write), migrates file secrets into a keychain that became available, and
- * falls back to the file if the keychain starts failing later. Never puts a secret value in a warning.
+ * Where the four secrets live: the OS keychain when it works, otherwise the 0600 secrets file. Opening never writes
+ * to the keychain (every CLI command opens settings; a write on macOS may prompt): it reads our entries, and a read
+ * that fails (AccessDenied where no secret service runs) means the file. A keychain that reads but holds none of our
+ * entries yet is proven by the first real write (migrating file secrets, storing a new verify token); if that write
+ * is refused, the secrets go to the file as if the read had failed. Migrates file secrets into a keychain that became
+ * available, and falls back to the file if a keychain that worked starts failing. Never puts a secret value in a
+ * warning.
  */
 import { KreoError } from '../../../shared/errors';
 import { SECRET_KEYS, fieldInfo, leafSchema, type SecretKey } from '../../../shared/settings-schema';
-import { probeKeychain, type SecretStoreBackend } from './keychain';
+import type { SecretStoreBackend } from './keychain';
 import { readSecretsFile, writeSecretsFile } from './secrets-file';
 
 export type SecretsBackendName = 'keychain' | 'file';
@@ -55,21 +59,24 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
 
   let keychain = opts.keychain;
   let keychainProblem = keychain ? '' : 'no OS keychain binding';
+  /** True once the keychain has taken a write (now or in an earlier run, which left our entries there). */
+  let proven = false;
   if (keychain) {
     try {
-      probeKeychain(keychain);
       const fromKeychain: SecretMap = {};
+      for (const key of SECRET_KEYS) {
+        const stored = keychain.get(keychainAccount(key, homeRoot));
+        if (stored) fromKeychain[key] = stored;
+      }
+      proven = Object.keys(fromKeychain).length > 0;
       const migrated: SecretKey[] = [];
       for (const key of SECRET_KEYS) {
-        const account = keychainAccount(key, homeRoot);
-        const stored = keychain.get(account);
         const fromFile = fileSecrets[key];
-        if (stored) fromKeychain[key] = stored;
-        else if (fromFile) {
-          keychain.set(account, fromFile);
-          fromKeychain[key] = fromFile;
-          migrated.push(key);
-        }
+        if (fromKeychain[key] || !fromFile) continue;
+        keychain.set(keychainAccount(key, homeRoot), fromFile);
+        proven = true;
+        fromKeychain[key] = fromFile;
+        migrated.push(key);
       }
       values = fromKeychain;
       if (Object.keys(fileSecrets).length > 0) writeSecretsFile(secretsFile, {});
@@ -119,14 +126,17 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
             else keychain.delete(account);
           }
           values = next;
+          proven = true;
           return;
         } catch (err) {
           keychainProblem = message(err);
           keychain = null;
           backend = 'file';
-          warn(
-            `The OS keychain stopped working (${keychainProblem}); secrets are now kept in ${secretsFile} (mode 0600).`,
-          );
+          // A keychain that never took a write was not working to begin with: the file is simply the backend.
+          if (proven)
+            warn(
+              `The OS keychain stopped working (${keychainProblem}); secrets are now kept in ${secretsFile} (mode 0600).`,
+            );
         }
       }
       writeFile(next);
