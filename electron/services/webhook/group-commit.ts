@@ -1,18 +1,23 @@
 /**
  * Pipelined group commit for the event store.
  *
- * Every write queued during one turn of the event loop runs in ONE SQLite transaction, flushed on setImmediate.
- * The connection runs WAL with `synchronous=NORMAL`: a COMMIT appends to the -wal file without waiting for the disk
- * (checkpoints still sync both files, so the database is always consistent). Durability of an acknowledged write
- * comes from an explicit fdatasync of the -wal file on libuv's thread pool: a write that asked for `durable`
- * resolves only after a sync that started after its COMMIT has finished. While one sync is in flight, later batches
- * commit and wait for the next one, so one disk flush covers everything committed meanwhile, and the event loop
- * never blocks on the disk. Each write runs in its own savepoint (a failing write rejects only its own promise);
- * a failing COMMIT or sync rejects all the writes it covers.
+ * Every write queued during one turn of the event loop runs in ONE SQLite transaction, committed on setImmediate,
+ * whether or not a disk flush is in flight. The connection runs WAL with `synchronous=NORMAL`: a COMMIT appends to
+ * the -wal file without waiting for the disk. Durability of an acknowledged write comes from an explicit fdatasync
+ * of the -wal file off the event loop (wal-flusher.ts): a write that asked for `durable` resolves only after a flush
+ * that STARTED AFTER ITS COMMIT has finished. Commits are numbered; a flush covers every commit made before it
+ * started. When a flush ends, the next one starts at once for whatever was committed meanwhile (before the waiters
+ * it covered are resolved), so an acknowledgement waits for at most the rest of the flush in flight plus one more,
+ * and the disk is never idle while writes wait. Up to `maxFlushes` may overlap (default 1: on a busy machine each
+ * extra flush costs more CPU than the latency it saves; see bench/README.md).
+ *
+ * Each write runs in the batch transaction; when one throws, the batch is rolled back and redone with a savepoint
+ * per write, so a failing write rejects only its own promise. A failing COMMIT rejects the batch; a failing flush
+ * rejects every write committed up to that moment (after an fdatasync error the kernel may have dropped pages that
+ * a concurrent or later flush would then report clean), and the listener answers 503 for them.
  */
-import { promises as fsp } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
 import type Database from 'better-sqlite3';
+import { FileFlusher, type Flusher } from './wal-flusher';
 
 interface Pending {
   fn: () => unknown;
@@ -21,16 +26,28 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
+/** A committed durable write waiting for a flush that covers commit number `seq`. */
+interface Waiter {
+  seq: number;
+  /** performance.now() at commit */
+  at: number;
+  value: unknown;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
 export interface CommitStats {
   batches: number;
   writes: number;
   largestBatch: number;
-  /** Disk flushes of the WAL, and how many durable writes they covered. */
+  /** Disk flushes of the WAL, and how many durable writes they resolved. */
   syncs: number;
   syncedWrites: number;
-  /** Wall time from the start of a WAL flush to its end, summed and longest (ms). */
+  /** Wall time from the start of a WAL flush to its end as seen by the event loop, summed and longest (ms). */
   syncMs: number;
   maxSyncMs: number;
+  /** Time from a durable write's commit to its resolution (ms, summed over syncedWrites). */
+  ackWaitMs: number;
   /** Time the event loop spent inside batch transactions, and the longest one (ms). */
   busyMs: number;
   maxMs: number;
@@ -41,6 +58,14 @@ export interface GroupCommitterOptions {
   walPath: string;
   /** Flushed instead when the WAL file is missing (e.g. right after a truncating checkpoint). */
   dbPath: string;
+  /** Replaces the fdatasync of walPath (tests: slow or failing flushes). */
+  flusher?: Flusher;
+  /** Flushes allowed in flight at once (default 1). */
+  maxFlushes?: number;
+  /** Called after every successful commit (the checkpointer counts them). */
+  onCommit?: () => void;
+  /** True while commits must wait (the checkpointer copies the last WAL frames); flush() is called after. */
+  holding?: () => boolean;
 }
 
 /** Prepared once: BEGIN/SAVEPOINT per batch and per write cost microseconds, not a statement compile each. */
@@ -55,51 +80,21 @@ function prepareSql(db: Database.Database) {
   };
 }
 
-/**
- * Flushes one file through a handle kept open between flushes (one thread-pool hop per flush). SQLite keeps the
- * -wal file for as long as a connection is open (it deletes it only when the last one closes), so the handle stays
- * valid; it is reopened after any error, and the database file is flushed instead while no -wal exists.
- */
-class FileFlusher {
-  private handle: FileHandle | null = null;
-
-  constructor(
-    private readonly path: string,
-    private readonly fallback: string,
-  ) {}
-
-  async flush(): Promise<void> {
-    try {
-      this.handle ??= await fsp.open(this.path, 'r');
-      await this.handle.datasync();
-    } catch (err) {
-      await this.close();
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      const db = await fsp.open(this.fallback, 'r');
-      try {
-        await db.datasync();
-      } finally {
-        await db.close();
-      }
-    }
-  }
-
-  async close(): Promise<void> {
-    const h = this.handle;
-    this.handle = null;
-    await h?.close().catch(() => undefined);
-  }
-}
-
 export class GroupCommitter {
   private queue: Pending[] = [];
   private scheduled = false;
   private closed = false;
-  /** Committed durable writes waiting for the next WAL flush. */
-  private awaitingSync: Pending[] = [];
-  private syncing: Promise<void> | null = null;
+  /** Number of the last commit that holds a durable write; flushes cover commits up to the number they saw. */
+  private commitSeq = 0;
+  /** Highest commit number a started flush covers. */
+  private flushStartedFor = 0;
+  private inFlight = 0;
+  /** Committed durable writes not yet known to be on disk, in commit order. */
+  private waiting: Waiter[] = [];
+  private idle: (() => void)[] = [];
   private readonly sql: ReturnType<typeof prepareSql>;
-  private readonly wal: FileFlusher;
+  private readonly flusher: Flusher;
+  private readonly maxFlushes: number;
   readonly stats: CommitStats = {
     batches: 0,
     writes: 0,
@@ -108,22 +103,24 @@ export class GroupCommitter {
     syncedWrites: 0,
     syncMs: 0,
     maxSyncMs: 0,
+    ackWaitMs: 0,
     busyMs: 0,
     maxMs: 0,
   };
 
   constructor(
     private readonly db: Database.Database,
-    opts: GroupCommitterOptions,
+    private readonly opts: GroupCommitterOptions,
   ) {
     this.sql = prepareSql(db);
-    this.wal = new FileFlusher(opts.walPath, opts.dbPath);
+    this.flusher = opts.flusher ?? new FileFlusher(opts.walPath, opts.dbPath);
+    this.maxFlushes = Math.max(1, opts.maxFlushes ?? 1);
   }
 
   /**
    * Queues `fn` to run inside the next batch transaction. Resolves with its result once committed and, when
-   * `durable` (the default), once the disk holds it. `fn` must do database work only: when another write of its
-   * batch fails, the batch is rolled back and run again.
+   * `durable` (the default), once a flush that started after the commit has finished. `fn` must do database work
+   * only: when another write of its batch fails, the batch is rolled back and run again.
    */
   write<T>(fn: () => T, opts: { durable?: boolean } = {}): Promise<T> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
@@ -134,20 +131,19 @@ export class GroupCommitter {
         resolve: resolve as (v: unknown) => void,
         reject,
       });
-      // While a WAL flush is in flight, writes wait and are committed together the moment it ends (they would
-      // wait for the next flush anyway): one commit per flush, so fewer and fuller commits under load.
-      if (!this.scheduled && !this.syncing) {
+      if (!this.scheduled) {
         this.scheduled = true;
         setImmediate(() => this.flush());
       }
     });
   }
 
-  /** Commits everything queued now; durable writes then wait for a WAL flush. */
+  /** Commits everything queued now; durable writes then wait for a flush that starts after this commit. */
   flush(): void {
     this.scheduled = false;
+    if (this.queue.length === 0 || (!this.closed && this.opts.holding?.())) return;
     this.commitQueued();
-    if (this.awaitingSync.length && !this.syncing) this.syncing = this.syncLoop();
+    this.startFlushes();
   }
 
   private commitQueued(): void {
@@ -164,22 +160,25 @@ export class GroupCommitter {
       for (const p of batch) p.reject(err);
       return;
     }
-    const ms = performance.now() - started;
+    const ended = performance.now();
+    const ms = ended - started;
     this.stats.busyMs += ms;
     this.stats.maxMs = Math.max(this.stats.maxMs, ms);
     this.stats.batches += 1;
     this.stats.writes += batch.length;
     this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-    batch.forEach((p, i) => {
+    let seq = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
       const r = results[i]!;
       if (!r.ok) p.reject(r.value);
       else if (!p.durable) p.resolve(r.value);
       else {
-        // The value travels with the waiter; resolved by the sync that covers this commit.
-        const value = r.value;
-        this.awaitingSync.push({ ...p, resolve: () => p.resolve(value) });
+        seq ||= ++this.commitSeq;
+        this.waiting.push({ seq, at: ended, value: r.value, resolve: p.resolve, reject: p.reject });
       }
-    });
+    }
+    this.opts.onCommit?.();
   }
 
   /**
@@ -219,37 +218,66 @@ export class GroupCommitter {
     return results;
   }
 
-  /** Flushes the WAL, commits what queued up meanwhile, and again, until no durable write is left waiting. */
-  private async syncLoop(): Promise<void> {
-    while (this.awaitingSync.length) {
-      const covered = this.awaitingSync;
-      this.awaitingSync = [];
+  /** Starts a flush for commits no started flush covers, while fewer than maxFlushes are in flight. */
+  private startFlushes(): void {
+    while (this.flushStartedFor < this.commitSeq && this.inFlight < this.maxFlushes) {
+      const covers = this.commitSeq;
+      this.flushStartedFor = covers;
+      this.inFlight += 1;
       const started = performance.now();
+      let flushing: Promise<void>;
       try {
-        await this.wal.flush();
-        const ms = performance.now() - started;
-        this.stats.syncs += 1;
-        this.stats.syncedWrites += covered.length;
-        this.stats.syncMs += ms;
-        this.stats.maxSyncMs = Math.max(this.stats.maxSyncMs, ms);
-        for (const p of covered) p.resolve(undefined);
+        flushing = this.flusher.flush();
       } catch (err) {
-        for (const p of covered) p.reject(err);
+        flushing = Promise.reject(err);
       }
-      this.commitQueued();
+      flushing.then(
+        () => this.flushed(covers, started),
+        (err: unknown) => this.flushFailed(err),
+      );
     }
-    this.syncing = null;
   }
 
-  /** Commits what is queued, waits for pending flushes, and refuses further writes. */
+  private flushed(covers: number, started: number): void {
+    this.inFlight -= 1;
+    const now = performance.now();
+    const ms = now - started;
+    this.stats.syncs += 1;
+    this.stats.syncMs += ms;
+    this.stats.maxSyncMs = Math.max(this.stats.maxSyncMs, ms);
+    // Keep the disk busy first: what was committed during this flush gets the next one now.
+    this.startFlushes();
+    let n = 0;
+    while (n < this.waiting.length && this.waiting[n]!.seq <= covers) n++;
+    if (n) {
+      const done = this.waiting.splice(0, n);
+      this.stats.syncedWrites += n;
+      for (const w of done) this.stats.ackWaitMs += now - w.at;
+      for (const w of done) w.resolve(w.value);
+    }
+    this.settle();
+  }
+
+  private flushFailed(err: unknown): void {
+    this.inFlight -= 1;
+    // Nothing committed so far can be trusted to be on disk: fail it all (503, Meta retries).
+    const failed = this.waiting;
+    this.waiting = [];
+    this.flushStartedFor = this.commitSeq;
+    for (const w of failed) w.reject(err);
+    this.settle();
+  }
+
+  private settle(): void {
+    if (this.inFlight === 0 && this.waiting.length === 0) for (const fn of this.idle.splice(0)) fn();
+  }
+
+  /** Commits what is queued, waits for the flushes that cover it, and refuses further writes. */
   async close(): Promise<void> {
     if (this.closed) return;
-    try {
-      this.flush();
-    } finally {
-      this.closed = true;
-    }
-    await this.syncing;
-    await this.wal.close();
+    this.closed = true;
+    this.flush();
+    if (this.inFlight > 0 || this.waiting.length > 0) await new Promise<void>((r) => this.idle.push(r));
+    await this.flusher.close();
   }
 }
