@@ -15,6 +15,7 @@ import type {
   SignatureResult,
 } from '../../../shared/domain/events';
 import { GroupCommitter } from './group-commit';
+import { WalCheckpointer } from './wal-checkpointer';
 import { normaliseBody } from './parser';
 import { MIGRATIONS } from './store-schema';
 import {
@@ -89,6 +90,10 @@ export class EventStore {
   /** Random id of this store, persisted: stream entries carry it so `instance:event_id` is globally unique. */
   readonly instanceId: string;
   readonly file: string;
+  /** Runs WAL checkpoints in a worker thread from the first commit on (none for read-only uses such as the CLI). */
+  readonly checkpointer: WalCheckpointer;
+  /** Why checkpoints fell back to the writer's thread, if they did. */
+  checkpointFallback: string | null = null;
   private readonly stmt: ReturnType<typeof prepareStatements>;
 
   static open(dataDir: string): EventStore {
@@ -105,8 +110,34 @@ export class EventStore {
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
     this.instanceId = this.ensureInstanceId();
-    this.committer = new GroupCommitter(this.db, { walPath: `${file}-wal`, dbPath: file });
+    // A WAL that grew during a burst is cut back to this size when it starts over.
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    this.checkpointer = new WalCheckpointer({
+      dbPath: file,
+      onRelease: () => this.committer.flush(),
+      onFailure: (err) => {
+        this.checkpointFallback = err instanceof Error ? err.message : String(err);
+        if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
+      },
+    });
+    this.committer = new GroupCommitter(this.db, {
+      walPath: `${file}-wal`,
+      dbPath: file,
+      onCommit: () => this.committed(),
+      holding: () => this.checkpointer.holding(),
+    });
     this.stmt = prepareStatements(this.db);
+  }
+
+  private checkpointsStarted = false;
+
+  private committed(): void {
+    if (!this.checkpointsStarted) {
+      this.checkpointsStarted = true;
+      // From now on the writer's commits never checkpoint (and never stall on the disk for it).
+      if (this.checkpointer.start()) this.db.pragma('wal_autocheckpoint = 0');
+    }
+    this.checkpointer.committed();
   }
 
   private migrate(): void {
@@ -385,6 +416,7 @@ export class EventStore {
   /** Commits queued writes, waits for their flush, then closes the database. */
   async close(): Promise<void> {
     try {
+      await this.checkpointer.close();
       await this.committer.close();
     } finally {
       if (this.db.open) this.db.close();
