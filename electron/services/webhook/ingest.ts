@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import type { EventStore, InsertedDelivery, NewDelivery } from './event-store';
+import { IngestLog, type IngestLogOptions } from './ingest-log';
 import type { LiveFeed } from './live';
 import { normaliseBody, normalisePayload } from './parser';
 import type { IncomingDelivery } from './server';
@@ -20,6 +21,8 @@ export interface IngestorDeps {
   log: ModuleLogger;
   /** Called after new non-duplicate events are stored (wake the outbox workers). */
   onQueued: () => void;
+  /** How stored events are logged (per event while few, summed up per window in a burst). */
+  logOptions?: Partial<IngestLogOptions>;
 }
 
 interface Stored {
@@ -38,20 +41,6 @@ export function sha256(body: Uint8Array): Buffer {
   return createHash('sha256').update(body).digest();
 }
 
-function describe(records: EventRecord[]): string {
-  const parts = records.slice(0, 3).map((r) => {
-    if (r.kind === 'message')
-      return `message(${r.messageType ?? '?'}) from ${r.fromType ?? 'sender'} ${r.from ?? '?'}`;
-    if (r.kind === 'status')
-      return `status ${r.status ?? '?'}${r.errorCodes.length ? ` [${r.errorCodes.join(',')}]` : ''}`;
-    if (r.kind === 'error') return `error [${r.errorCodes.join(',')}]`;
-    return `${r.kind} ${r.field || '(unknown field)'}${r.status ? ` ${r.status}` : ''}`;
-  });
-  return parts.join('; ') + (records.length > 3 ? `; +${records.length - 3} more` : '');
-}
-
-/** Up to this many events acknowledged together get one info line each; more get one line per batch. */
-const DETAILED_BATCH = 3;
 /** Records are written at most this long after their event's acknowledgement, or sooner past this many. */
 const RECORDS_WINDOW_MS = 50;
 const RECORDS_MAX_PENDING = 500;
@@ -61,8 +50,11 @@ export class Ingestor {
   private postScheduled = false;
   private pendingRecords: { id: number; records: EventRecord[] }[] = [];
   private recordsTimer: NodeJS.Timeout | null = null;
+  private readonly ingestLog: IngestLog;
 
-  constructor(private readonly deps: IngestorDeps) {}
+  constructor(private readonly deps: IngestorDeps) {
+    this.ingestLog = new IngestLog(deps.log, deps.logOptions);
+  }
 
   /** Resolves once durably stored; rejects when the store is unavailable or the write failed. */
   async ingest(d: IncomingDelivery | StoreInput): Promise<InsertedDelivery> {
@@ -99,10 +91,6 @@ export class Ingestor {
     let queued = false;
     const changedOriginals = new Set<number>();
     const parsed: { id: number; records: EventRecord[] }[] = [];
-    // Bursts get one info line per batch (details at debug); single events get their own info line.
-    const detailed = batch.length <= DETAILED_BATCH;
-    const kinds = new Map<string, number>();
-    let duplicates = 0;
     for (const { delivery, result } of batch) {
       const records =
         delivery.parsed !== undefined ? normalisePayload(delivery.parsed) : normaliseBody(delivery.body);
@@ -121,35 +109,13 @@ export class Ingestor {
       });
       if (result.duplicateOf) changedOriginals.add(result.duplicateOf);
       if (result.queued === 'pending' || result.forward === 'pending') queued = true;
-      for (const r of records) kinds.set(r.kind, (kinds.get(r.kind) ?? 0) + 1);
-      const level = detailed ? 'info' : 'debug';
-      if (result.duplicateOf) {
-        duplicates += 1;
-        this.deps.log[level](
-          { id: result.id, duplicateOf: result.duplicateOf, bytes: delivery.body.length },
-          `event ${result.id} is a duplicate of ${result.duplicateOf}: kept, not queued or forwarded`,
-        );
-      } else {
-        this.deps.log[level](
-          {
-            id: result.id,
-            source: delivery.source,
-            signature: delivery.signature,
-            bytes: delivery.body.length,
-            queued: result.queued,
-            forward: result.forward,
-          },
-          `event ${result.id} stored: ${describe(records)}`,
-        );
-      }
-    }
-    if (!detailed) {
-      const ids = batch.map((b) => b.result.id);
-      const counts = [...kinds].map(([k, n]) => `${n} ${k}`).join(', ');
-      this.deps.log.info(
-        { first: ids[0], last: ids[ids.length - 1], count: ids.length, duplicates },
-        `stored ${ids.length} events #${ids[0]}–#${ids[ids.length - 1]}: ${counts}${duplicates ? ` (${duplicates} duplicate${duplicates === 1 ? '' : 's'})` : ''}`,
-      );
+      this.ingestLog.stored({
+        result,
+        records,
+        source: delivery.source,
+        signature: delivery.signature,
+        bytes: delivery.body.length,
+      });
     }
     this.pendingRecords.push(...parsed);
     if (this.pendingRecords.length >= RECORDS_MAX_PENDING) this.writeRecords();
@@ -184,9 +150,10 @@ export class Ingestor {
       );
   }
 
-  /** Writes pending records now (before the store closes). */
+  /** Writes pending records and the pending log summary now (before the store closes). */
   flushRecords(): void {
     this.writeRecords();
+    this.ingestLog.flush();
   }
 
   /** Parses deliveries that were stored but never got records (a crash between ack and parse). */
