@@ -19,10 +19,17 @@ export interface IngestorDeps {
   targets: () => { redis: boolean; forward: boolean };
   live: LiveFeed;
   log: ModuleLogger;
-  /** Called after new non-duplicate events are stored (wake the outbox workers). */
-  onQueued: () => void;
+  /** Called after new events joined an outbox (wake the outbox workers; keep what they will send). */
+  onQueued: (events: QueuedEvent[]) => void;
   /** How stored events are logged (per event while few, summed up per window in a burst). */
   logOptions?: Partial<IngestLogOptions>;
+}
+
+/** A stored event that joined an outbox, with its records (so workers need not read it back). */
+export interface QueuedEvent {
+  delivery: IncomingDelivery | StoreInput;
+  result: InsertedDelivery;
+  records: EventRecord[];
 }
 
 interface Stored {
@@ -88,7 +95,7 @@ export class Ingestor {
     this.postScheduled = false;
     const batch = this.post;
     this.post = [];
-    let queued = false;
+    const queued: QueuedEvent[] = [];
     const changedOriginals = new Set<number>();
     const parsed: { id: number; records: EventRecord[] }[] = [];
     for (const { delivery, result } of batch) {
@@ -108,7 +115,8 @@ export class Ingestor {
         source: delivery.source,
       });
       if (result.duplicateOf) changedOriginals.add(result.duplicateOf);
-      if (result.queued === 'pending' || result.forward === 'pending') queued = true;
+      if (result.queued === 'pending' || result.forward === 'pending')
+        queued.push({ delivery, result, records });
       this.ingestLog.stored({
         result,
         records,
@@ -121,7 +129,7 @@ export class Ingestor {
     if (this.pendingRecords.length >= RECORDS_MAX_PENDING) this.writeRecords();
     else this.recordsTimer ??= setTimeout(() => this.writeRecords(), RECORDS_WINDOW_MS);
     if (changedOriginals.size) this.deps.live.change(changedOriginals);
-    if (queued) this.deps.onQueued();
+    if (queued.length) this.deps.onQueued(queued);
   }
 
   /**

@@ -114,8 +114,23 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     targets: () => ({ redis: s().redis.url !== '', forward: s().forward.url !== '' }),
     live,
     log,
-    onQueued: () => {
-      redis?.kick();
+    onQueued: (events) => {
+      if (redis) {
+        for (const { delivery: d, result, records } of events) {
+          if (result.queued !== 'pending') continue;
+          redis.remember({
+            id: result.id,
+            receivedAt: d.receivedAt,
+            source: d.source,
+            signature: d.signature,
+            contentType: d.contentType,
+            hubSignature: d.headers['x-hub-signature-256'] ?? '',
+            body: d.body,
+            records,
+          });
+        }
+        redis.kick();
+      }
       forwarder?.kick();
     },
   });
@@ -184,7 +199,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
       url: () => s().redis.url,
       stream: () => s().redis.stream,
       maxLen: () => opts.streamMaxLen ?? s().store.retentionCount,
-      onQueued: (ids) => live.change(ids),
+      onQueued: (ids) => live.queued(ids),
       options: opts.redis,
     });
     forwarder = new Forwarder({

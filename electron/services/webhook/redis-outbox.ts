@@ -5,6 +5,7 @@
  * the stream's tail first and skips what already got in, so an event is appended once.
  */
 import { Redis } from 'ioredis';
+import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import { backoffDelay, Waker } from './backoff';
 import type { EventStore } from './event-store';
@@ -17,13 +18,22 @@ export interface RedisOutboxOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   connectTimeoutMs: number;
+  /**
+   * After a batch smaller than batchSize, wait this long for more before the next one (ms): under load, a few
+   * larger appends (one query, one round trip, one commit each) cost far less than one per turn of the event loop.
+   */
+  gatherMs: number;
+  /** Bytes of bodies kept in memory for their stream entries (past this, entries are read back from the store). */
+  memoryBytes: number;
 }
 
 export const DEFAULT_REDIS_OPTIONS: RedisOutboxOptions = {
-  batchSize: 200,
+  batchSize: 500,
   baseDelayMs: 200,
   maxDelayMs: 5_000,
   connectTimeoutMs: 5_000,
+  gatherMs: 10,
+  memoryBytes: 8 * 1024 * 1024,
 };
 
 export interface RedisOutboxDeps {
@@ -45,29 +55,37 @@ export interface RedisStatus {
   lastError: string | null;
 }
 
+/** What a stream entry is made of: the stored delivery and its records. */
+export interface StreamSource {
+  id: number;
+  receivedAt: number;
+  source: string;
+  signature: string;
+  contentType: string;
+  /** X-Hub-Signature-256 as received ('' when none). */
+  hubSignature: string;
+  body: Buffer;
+  records: EventRecord[];
+}
+
 /** The fields of one stream entry (documented in the README). */
-export function streamFields(
-  store: EventStore,
-  row: OutboxRow,
-): { fields: (string | Buffer)[]; found: boolean } {
-  const stored = store.getBody(row.delivery_id);
-  if (!stored) return { fields: [], found: false };
-  const records = normaliseBody(stored.body);
+export function streamFieldsOf(instanceId: string, s: StreamSource): (string | Buffer)[] {
   const distinct = (values: (string | null)[]) =>
     [...new Set(values.filter((v): v is string => !!v))].join(',');
-  const fields: (string | Buffer)[] = [
+  const records = s.records;
+  return [
     'event_id',
-    String(stored.id),
+    String(s.id),
     'instance',
-    store.instanceId,
+    instanceId,
     'dedupe_key',
-    `${store.instanceId}:${stored.id}`,
+    `${instanceId}:${s.id}`,
     'received_at',
-    iso(stored.receivedAt),
+    iso(s.receivedAt),
     'source',
-    stored.source,
+    s.source,
     'signature',
-    stored.signature,
+    s.signature,
     'kinds',
     distinct(records.map((r) => r.kind)),
     'fields',
@@ -79,13 +97,28 @@ export function streamFields(
     'phone_number_id',
     records.find((r) => r.phoneNumberId)?.phoneNumberId ?? '',
     'content_type',
-    stored.contentType,
+    s.contentType,
     'x_hub_signature_256',
-    stored.headers['x-hub-signature-256'] ?? '',
+    s.hubSignature,
     'body',
-    stored.body,
+    s.body,
   ];
-  return { fields, found: true };
+}
+
+/** The stream entry of a stored delivery read back from the store (after a restart, or past the memory cap). */
+export function storedStreamSource(store: EventStore, deliveryId: number): StreamSource | null {
+  const stored = store.getBody(deliveryId);
+  if (!stored) return null;
+  return {
+    id: stored.id,
+    receivedAt: stored.receivedAt,
+    source: stored.source,
+    signature: stored.signature,
+    contentType: stored.contentType,
+    hubSignature: stored.headers['x-hub-signature-256'] ?? '',
+    body: stored.body,
+    records: normaliseBody(stored.body),
+  };
 }
 
 function message(err: unknown): string {
@@ -104,6 +137,10 @@ export class RedisOutbox {
   private uncertain = true;
   private lastError: string | null = null;
   private down = false;
+  /** Stream sources of events stored while running, by delivery id (the store is read only for the rest). */
+  private readonly memory = new Map<number, StreamSource>();
+  private memoryBytes = 0;
+  private stopGathering: (() => void) | null = null;
 
   constructor(private readonly deps: RedisOutboxDeps) {
     this.opts = { ...DEFAULT_REDIS_OPTIONS, ...deps.options };
@@ -118,6 +155,13 @@ export class RedisOutbox {
   /** New events were stored, or settings changed. */
   kick(): void {
     this.waker.poke();
+  }
+
+  /** Keeps the stream entry of a just-stored, queued event, so appending it needs no read of the store. */
+  remember(source: StreamSource): void {
+    if (this.memoryBytes + source.body.length > this.opts.memoryBytes || this.memory.has(source.id)) return;
+    this.memory.set(source.id, source);
+    this.memoryBytes += source.body.length;
   }
 
   /** Call when redis.url or redis.stream changed. */
@@ -138,6 +182,7 @@ export class RedisOutbox {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    this.stopGathering?.();
     this.waker.poke();
     this.closeClient();
     await this.loop;
@@ -216,6 +261,7 @@ export class RedisOutbox {
       try {
         await this.publish(client, rows);
         this.failures = 0;
+        if (rows.length < this.opts.batchSize && this.opts.gatherMs > 0) await this.gather();
       } catch (err) {
         if (this.disposed) break;
         this.uncertain = true;
@@ -229,6 +275,27 @@ export class RedisOutbox {
         await this.waker.sleepUntil(Date.now() + delay);
       }
     }
+  }
+
+  private forget(id: number): void {
+    const source = this.memory.get(id);
+    if (!source) return;
+    this.memory.delete(id);
+    this.memoryBytes -= source.body.length;
+  }
+
+  /** Waits gatherMs (only dispose cuts it short) so that the next batch takes what arrived meanwhile. */
+  private gather(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.stopGathering = null;
+        resolve();
+      }, this.opts.gatherMs);
+      this.stopGathering = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   /** Appends rows in order; marks done what Redis took; throws when a batch did not fully get in. */
@@ -248,13 +315,14 @@ export class RedisOutbox {
     const pipe = client.pipeline();
     const sent: OutboxRow[] = [];
     const missing: OutboxRow[] = [];
+    const instance = this.deps.store.instanceId;
     for (const row of pending) {
-      const { fields, found } = streamFields(this.deps.store, row);
-      if (!found) {
+      const source = this.memory.get(row.delivery_id) ?? storedStreamSource(this.deps.store, row.delivery_id);
+      if (!source) {
         missing.push(row);
         continue;
       }
-      pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...fields);
+      pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...streamFieldsOf(instance, source));
       sent.push(row);
     }
     const results = sent.length ? await pipe.exec() : [];
@@ -275,6 +343,7 @@ export class RedisOutbox {
 
   private async markDone(done: { row: OutboxRow; streamId: string | null }[]): Promise<void> {
     const store = this.deps.store;
+    for (const d of done) this.forget(d.row.delivery_id);
     await store.committer.write(
       () =>
         store.markQueued(
