@@ -33,6 +33,8 @@ export interface WorkerReport {
   /** Event-loop stalls injected, and their total length (ms). */
   stalls: number;
   stalledMs: number;
+  /** Share of the run spent with rateLimit.concurrency sends in flight (then the rate was not the limit). */
+  atCap: number;
   backend: 'redis' | 'local';
 }
 
@@ -53,15 +55,18 @@ export async function runSender(
     : new LocalRateLimiter();
   if (cfg.redisUrl) await limiter.tokens(cfg.rate); // connect before the start signal
   const slots: number[] = [];
+  const graph = new GraphApi(new GraphClient({ config: () => settings.get().meta }));
+  const cap = capMeter(graph, cfg.concurrency);
   const sender = new Sender({
     settings,
-    graph: new GraphApi(new GraphClient({ config: () => settings.get().meta })),
+    graph,
     limiter,
     logger,
     onSlot: (t) => slots.push(t),
   });
   onReady();
   await go;
+  const started = performance.now();
   const stalls = cfg.stallMs ? startStalls(cfg.stallMs) : null;
   const outcomes = await Promise.allSettled(
     Array.from({ length: cfg.count }, (_, i) =>
@@ -69,6 +74,7 @@ export async function runSender(
     ),
   );
   stalls?.stop();
+  const atCap = cap.ms() / (performance.now() - started);
   const st = await sender.status();
   const backend = limiter.backend;
   await sender.dispose();
@@ -81,7 +87,25 @@ export async function runSender(
     backend,
     stalls: stalls?.count ?? 0,
     stalledMs: Math.round(stalls?.totalMs ?? 0),
+    atCap: Math.round(atCap * 1000) / 1000,
   };
+}
+
+/** Measures how long `graph` had `cap` sends in flight. */
+function capMeter(graph: GraphApi, cap: number): { ms: () => number } {
+  const send = graph.sendMessage.bind(graph);
+  let inFlight = 0;
+  let since = 0;
+  let total = 0;
+  graph.sendMessage = async (...args: Parameters<GraphApi['sendMessage']>) => {
+    if (++inFlight === cap) since = performance.now();
+    try {
+      return await send(...args);
+    } finally {
+      if (inFlight-- === cap) total += performance.now() - since;
+    }
+  };
+  return { ms: () => total };
 }
 
 /**

@@ -1,11 +1,11 @@
 /**
  * Outbound send rate against the configured limit, measured where Meta would see it (arrivals at the Graph API
  * fake, which answers after a simulated network latency). Senders run in child processes, the fake alone here:
- *   1. one process, in-process token bucket;
- *   2. several processes sharing one token bucket in a real redis-server (one Lua script).
+ *   1. one process, in-process rate limiter;
+ *   2. several processes sharing one limiter in a real redis-server (one Lua script).
  * Each scenario runs twice: as is, and with every sending process's event loop blocked for 50–100 % of `--stall` ms
  * at random moments (simulated CPU starvation: timers fire late, slots pass while nobody is awake).
- * Prints achieved/configured (least-squares rate of arrivals; target within 2 %), the same over the bucket's slots,
+ * Prints achieved/configured (least-squares rate of arrivals; target within 2 %), the same over the limiter's grants,
  * and the most slots / arrivals any one-second window held (slots must not exceed the limit). Exit code 1 when a
  * window exceeds the limit or a message failed.
  * Run: npx tsx bench/send-rate.ts [--short] [--rate N] [--procs N] [--seconds S] [--stall MS (0: no stalled runs)]
@@ -26,10 +26,12 @@ const SHORT = args.includes('--short');
 const RATES = args.includes('--rate') ? [flag('rate', 80)] : SHORT ? [80] : [80, 250];
 const PROCS = flag('procs', 3);
 const SECONDS = flag('seconds', SHORT ? 1.5 : 6);
-const STALL_MS = flag('stall', 150);
+const STALL_MS = flag('stall', 100);
 const STALLS = STALL_MS > 0 ? [0, STALL_MS] : [0];
 const LATENCY_MS = 20;
-const CONCURRENCY = 32;
+// rateLimit.concurrency per process: enough that the rate, not the places in flight, limits (250/s needs 64 while
+// answers take up to 250 ms, as they do here under load); 'at cap' shows when it was not.
+const CONCURRENCY = 64;
 const WINDOW = 1000 - 0.002; // µs slack for clock rounding
 
 interface Figures {
@@ -47,6 +49,8 @@ interface Figures {
   /** Event-loop stalls injected across the processes, and their total length. */
   stalls: number;
   stalledMs: number;
+  /** Largest share of the run a process spent with CONCURRENCY sends in flight. */
+  atCap: number;
 }
 
 /** Messages per second as the least-squares slope of arrival index over time: robust to a late first or last one. */
@@ -97,6 +101,7 @@ function figures(
     throttled: reports.reduce((n, r) => n + r.throttled, 0),
     stalls: reports.reduce((n, r) => n + r.stalls, 0),
     stalledMs: reports.reduce((n, r) => n + r.stalledMs, 0),
+    atCap: Math.max(...reports.map((r) => r.atCap)),
   };
 }
 
@@ -188,7 +193,7 @@ async function main(): Promise<void> {
     `send rate vs configured (${SECONDS} s per run, Graph fake latency ${LATENCY_MS} ms, concurrency ${CONCURRENCY}${SHORT ? ', short' : ''})`,
   );
   console.log(
-    'scenario                             configured  achieved   ratio   slot rate  max slots/1s  max arrivals/1s  failed  stalled',
+    'scenario                             configured  achieved   ratio   slot rate  max slots/1s  max arrivals/1s  failed  at cap  stalled',
   );
   let bad = false;
   for (const r of rows) {
@@ -199,22 +204,22 @@ async function main(): Promise<void> {
         .toFixed(4)
         .padStart(
           6,
-        )}${within ? ' ' : '*'}  ${r.slotRate.toFixed(2).padStart(9)}  ${String(r.maxSlotsPerSecond).padStart(12)}  ${String(r.maxArrivalsPerSecond).padStart(15)}  ${String(r.failed).padStart(6)}  ${r.stalls ? `${r.stalls}× ${(r.stalledMs / 1000).toFixed(1)} s` : '-'}`,
+        )}${within ? ' ' : '*'}  ${r.slotRate.toFixed(2).padStart(9)}  ${String(r.maxSlotsPerSecond).padStart(12)}  ${String(r.maxArrivalsPerSecond).padStart(15)}  ${String(r.failed).padStart(6)}  ${`${Math.round(r.atCap * 100)} %`.padStart(6)}  ${r.stalls ? `${r.stalls}× ${(r.stalledMs / 1000).toFixed(1)} s` : '-'}`,
     );
   }
   console.log('(* = outside the 2 % target)');
-  const targets = rows.flatMap((r) => [
-    {
-      name: `${r.scenario} at ${r.configured}/s: achieved/configured`,
+  const targets = [
+    ...rows.map((r) => ({
+      name: `${r.configured}/s ${r.scenario} (within 2 %)`,
       value: r.ratio,
       ok: Math.abs(r.ratio - 1) <= 0.02,
-    },
+    })),
     {
-      name: `${r.scenario} at ${r.configured}/s: max slots in 1 s`,
-      value: r.maxSlotsPerSecond,
-      ok: r.maxSlotsPerSecond <= Math.ceil(r.configured),
+      name: 'most grants in 1 s / limit, worst run (≤ 1)',
+      value: Math.max(...rows.map((r) => r.maxSlotsPerSecond / Math.ceil(r.configured))),
+      ok: rows.every((r) => r.maxSlotsPerSecond <= Math.ceil(r.configured)),
     },
-  ]);
+  ];
   console.log(JSON.stringify({ bench: 'send-rate', short: SHORT, rows, targets }));
   process.exitCode = bad ? 1 : 0;
 }
