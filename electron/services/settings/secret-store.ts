@@ -1,5 +1,5 @@
 /**
- * Where the four secrets live: the OS keychain when it works, otherwise the 0600 secrets file. Opening never writes
+ * Where the four secrets (and the userinfo of URL-valued settings, see url-credentials.ts) live: the OS keychain when it works, otherwise the 0600 secrets file. Opening never writes
  * to the keychain (every CLI command opens settings; a write on macOS may prompt): it reads our entries, and a read
  * that fails (AccessDenied where no secret service runs) means the file. A keychain that reads but holds none of our
  * entries yet is proven by the first real write (migrating file secrets, storing a new verify token); if that write
@@ -8,12 +8,27 @@
  * warning.
  */
 import { KreoError } from '../../../shared/errors';
-import { SECRET_KEYS, fieldInfo, leafSchema, type SecretKey } from '../../../shared/settings-schema';
+import {
+  SECRET_KEYS,
+  fieldInfo,
+  isSecretKey,
+  leafSchema,
+  type SecretKey,
+} from '../../../shared/settings-schema';
 import type { SecretStoreBackend } from './keychain';
 import { readSecretsFile, writeSecretsFile } from './secrets-file';
+import {
+  URL_CREDENTIAL_KEYS,
+  credentialSetting,
+  isValidUserinfo,
+  type UrlCredentialKey,
+} from './url-credentials';
 
 export type SecretsBackendName = 'keychain' | 'file';
-export type SecretMap = Partial<Record<SecretKey, string>>;
+/** What the store keeps: the secret settings and the userinfo of URL settings. */
+export type StoredSecretKey = SecretKey | UrlCredentialKey;
+export const STORED_SECRET_KEYS: readonly StoredSecretKey[] = [...SECRET_KEYS, ...URL_CREDENTIAL_KEYS];
+export type SecretMap = Partial<Record<StoredSecretKey, string>>;
 
 export interface SecretStore {
   readonly backend: SecretsBackendName;
@@ -33,7 +48,7 @@ export interface SecretStoreOptions {
   warn: (msg: string) => void;
 }
 
-export function keychainAccount(key: SecretKey, homeRoot: string): string {
+export function keychainAccount(key: StoredSecretKey, homeRoot: string): string {
   return `${key}@${homeRoot}`;
 }
 
@@ -64,13 +79,13 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
   if (keychain) {
     try {
       const fromKeychain: SecretMap = {};
-      for (const key of SECRET_KEYS) {
+      for (const key of STORED_SECRET_KEYS) {
         const stored = keychain.get(keychainAccount(key, homeRoot));
         if (stored) fromKeychain[key] = stored;
       }
       proven = Object.keys(fromKeychain).length > 0;
-      const migrated: SecretKey[] = [];
-      for (const key of SECRET_KEYS) {
+      const migrated: StoredSecretKey[] = [];
+      for (const key of STORED_SECRET_KEYS) {
         const fromFile = fileSecrets[key];
         if (fromKeychain[key] || !fromFile) continue;
         keychain.set(keychainAccount(key, homeRoot), fromFile);
@@ -80,7 +95,8 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
       }
       values = fromKeychain;
       if (Object.keys(fileSecrets).length > 0) writeSecretsFile(secretsFile, {});
-      if (migrated.length) warn(`Moved ${migrated.join(', ')} from ${secretsFile} into the OS keychain.`);
+      if (migrated.length)
+        warn(`Moved ${migrated.map(describeKey).join(', ')} from ${secretsFile} into the OS keychain.`);
     } catch (err) {
       keychainProblem = message(err);
       keychain = null;
@@ -113,13 +129,13 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
     all: () => ({ ...values }),
     write(changes) {
       const next: SecretMap = { ...values };
-      for (const [key, value] of Object.entries(changes) as [SecretKey, string][]) {
+      for (const [key, value] of Object.entries(changes) as [StoredSecretKey, string][]) {
         if (value) next[key] = value;
         else delete next[key];
       }
       if (keychain) {
         try {
-          for (const key of Object.keys(changes) as SecretKey[]) {
+          for (const key of Object.keys(changes) as StoredSecretKey[]) {
             const account = keychainAccount(key, homeRoot);
             const value = next[key];
             if (value) keychain.set(account, value);
@@ -145,17 +161,25 @@ export function openSecretStore(opts: SecretStoreOptions): SecretStore {
   };
 }
 
+/** How a stored key is named in warnings. */
+export function describeKey(key: StoredSecretKey): string {
+  return isSecretKey(key) ? key : `the user and password in ${credentialSetting(key)}`;
+}
+
 function pick(raw: Record<string, string>): SecretMap {
   const out: SecretMap = {};
-  for (const key of SECRET_KEYS) if (typeof raw[key] === 'string' && raw[key]) out[key] = raw[key];
+  for (const key of STORED_SECRET_KEYS) if (typeof raw[key] === 'string' && raw[key]) out[key] = raw[key];
   return out;
 }
 
 function validated(values: SecretMap, warn: (msg: string) => void): SecretMap {
   const out: SecretMap = {};
-  for (const [key, value] of Object.entries(values) as [SecretKey, string][]) {
-    if (leafSchema(key).safeParse(value).success) out[key] = value;
-    else warn(`The stored ${key} is not ${fieldInfo(key).expected}; it is ignored. Set it again.`);
+  for (const [key, value] of Object.entries(values) as [StoredSecretKey, string][]) {
+    if (isSecretKey(key) ? leafSchema(key).safeParse(value).success : isValidUserinfo(value))
+      out[key] = value;
+    else if (isSecretKey(key))
+      warn(`The stored ${key} is not ${fieldInfo(key).expected}; it is ignored. Set it again.`);
+    else warn(`The stored ${describeKey(key)} could not be read; it is ignored. Set the URL again.`);
   }
   return out;
 }

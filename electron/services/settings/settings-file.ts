@@ -2,7 +2,8 @@
  * The plain settings file (settings.json) behind a small `ConfLike` interface: `conf` in plain Node, electron-store
  * in the Electron main. Opening it never throws: unreadable JSON is moved aside to `settings.json.corrupt-<time>`
  * and the app starts on defaults; single bad values are dropped (a copy of the original is kept aside) so the good
- * ones survive; secrets found in the file are handed back to be moved into the secret store and stripped.
+ * ones survive; secrets found in the file (secret keys, and the user:password of URL settings written by older
+ * versions) are handed back to be moved into the secret store and stripped.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import Conf from 'conf';
@@ -12,10 +13,11 @@ import {
   isSettingKey,
   leafSchema,
   settingsSchema,
-  type SecretKey,
   type SettingKey,
 } from '../../../shared/settings-schema';
+import { describeKey, type SecretMap, type StoredSecretKey } from './secret-store';
 import { corruptName } from './secrets-file';
+import { isUrlSettingKey, stripUserinfo, urlCredentialKey } from './url-credentials';
 
 /** What the settings service needs from conf / electron-store. */
 export interface ConfLike {
@@ -55,7 +57,7 @@ export interface OpenedSettings {
   store: ConfLike;
   saved: StoredSettings;
   /** Secrets that were (wrongly) in settings.json: to move into the secret store. */
-  secretsFound: Partial<Record<SecretKey, string>>;
+  secretsFound: SecretMap;
   /** The file must be rewritten (bad values dropped or secrets stripped). */
   rewrite: boolean;
   /** False when only an in-memory store could be opened. */
@@ -140,7 +142,9 @@ export function openSettingsStore(opts: {
     if (backup) warnings.push(`The original ${file} was kept as ${backup}.`);
   }
   if (Object.keys(secretsFound).length > 0)
-    warnings.push(`${Object.keys(secretsFound).join(', ')} moved out of ${file} into the secret store.`);
+    warnings.push(
+      `${(Object.keys(secretsFound) as StoredSecretKey[]).map(describeKey).join(', ')} moved out of ${file} into the secret store.`,
+    );
 
   // Whole-object check too: every leaf passed, but the schema is the final judge.
   if (!settingsSchema.safeParse(withSections(saved)).success) {
@@ -166,11 +170,11 @@ export function withSections(saved: StoredSettings): Record<string, Record<strin
 
 function sanitize(raw: Record<string, unknown>): {
   saved: StoredSettings;
-  secretsFound: Partial<Record<SecretKey, string>>;
+  secretsFound: SecretMap;
   dropped: string[];
 } {
   const saved: StoredSettings = {};
-  const secretsFound: Partial<Record<SecretKey, string>> = {};
+  const secretsFound: SecretMap = {};
   const dropped: string[] = [];
   for (const [section, value] of Object.entries(raw)) {
     if (section === '__internal__') continue; // conf's own bookkeeping
@@ -198,6 +202,12 @@ function sanitize(raw: Record<string, unknown>): {
         dropped.push(describeDrop(key));
         continue;
       }
+      if (isUrlSettingKey(key)) {
+        const { bare, userinfo } = stripUserinfo(parsed.data as string);
+        if (userinfo) secretsFound[urlCredentialKey(key)] = userinfo;
+        (saved[section] ??= {})[name] = bare;
+        continue;
+      }
       (saved[section] ??= {})[name] = parsed.data;
     }
   }
@@ -218,7 +228,12 @@ function keepCopy(file: string, raw: Record<string, unknown>): string | null {
       continue;
     }
     copy[section] = Object.fromEntries(
-      Object.entries(value).filter(([name]) => !isSecretKey(`${section}.${name}`)),
+      Object.entries(value)
+        .filter(([name]) => !isSecretKey(`${section}.${name}`))
+        .map(([name, v]) => [
+          name,
+          isUrlSettingKey(`${section}.${name}`) && typeof v === 'string' ? stripUserinfo(v).bare : v,
+        ]),
     );
   }
   const backup = corruptName(file);

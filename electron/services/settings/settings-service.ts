@@ -1,7 +1,8 @@
 /**
  * The settings service: effective settings = schema defaults ← settings.json ← secret store ← environment.
  * Every value is validated with shared/settings-schema.ts when read and when written; secrets go to the OS keychain
- * or the 0600 secrets file, never to settings.json; nothing here throws at start-up (problems become warnings).
+ * or the 0600 secrets file, never to settings.json — including the user:password of URL settings (redis.url,
+ * forward.url), which UIs see masked; nothing here throws at start-up (problems become warnings).
  */
 import type { SettingsView } from '../../../shared/domain/settings';
 import { KreoError } from '../../../shared/errors';
@@ -17,7 +18,6 @@ import {
   leafSchema,
   maskSecret,
   settingsSchema,
-  type SecretKey,
   type SettingKey,
   type Settings,
   type SettingsPatch,
@@ -26,7 +26,7 @@ import type { HomePaths } from '../core/home';
 import { Emitter } from '../core/lifecycle';
 import { readEnvOverrides } from './env-overrides';
 import { createKeychainBackend, type SecretStoreBackend } from './keychain';
-import { openSecretStore, type SecretMap } from './secret-store';
+import { openSecretStore, type SecretMap, type StoredSecretKey } from './secret-store';
 import { envOverridden, invalidValue, readOnly, unknownKey } from './settings-errors';
 import {
   confStoreFactory,
@@ -37,6 +37,17 @@ import {
   type StoredSettings,
 } from './settings-file';
 import type { SettingsChange, SettingsService } from './types';
+import {
+  URL_SETTING_KEYS,
+  isUrlSettingKey,
+  maskUrl,
+  stripUserinfo,
+  unmaskUrl,
+  urlCredentialKey,
+  urlSecrets,
+  withUserinfo,
+  type UrlSettingKey,
+} from './url-credentials';
 import { generateVerifyToken } from './verify-token';
 
 export type { ConfLike, SecretStoreBackend, StoreFactory };
@@ -106,6 +117,13 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
     }
   };
 
+  const storedSecrets = (): SecretMap => ({ ...secrets.all(), ...volatileSecrets });
+  /** Records a URL's new userinfo ('' removes it) only when it differs from the stored one: no needless writes. */
+  const setCredential = (changes: SecretMap, key: UrlSettingKey, userinfo: string) => {
+    const credential = urlCredentialKey(key);
+    if ((storedSecrets()[credential] ?? '') !== userinfo) changes[credential] = userinfo;
+  };
+
   if (Object.keys(opened.secretsFound).length > 0) storeSecrets(opened.secretsFound);
   if (opened.rewrite) {
     try {
@@ -120,9 +138,16 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
 
   const compute = (plain: StoredSettings): Settings => {
     const merged = withSections(plain);
-    const allSecrets = { ...secrets.all(), ...volatileSecrets };
+    const allSecrets = storedSecrets();
     for (const [key, value] of Object.entries(allSecrets))
-      if (value) setLeaf(merged, key as SettingKey, value);
+      if (value && isSecretKey(key)) setLeaf(merged, key, value);
+    for (const key of URL_SETTING_KEYS) {
+      // A URL's user:password joins the URL saved without it (a credential without a URL is left unused).
+      const userinfo = allSecrets[urlCredentialKey(key)];
+      const [section, name] = key.split('.') as [string, string];
+      const bare = merged[section]?.[name];
+      if (userinfo && typeof bare === 'string' && bare) setLeaf(merged, key, withUserinfo(bare, userinfo));
+    }
     for (const [key, value] of Object.entries(envOverrides.values)) setLeaf(merged, key as SettingKey, value);
     const parsed = settingsSchema.safeParse(merged);
     if (parsed.success) return parsed.data;
@@ -159,8 +184,21 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
         else {
           const [section, name] = key.split('.') as [string, string];
           if (nextSaved[section]) delete nextSaved[section][name];
+          if (isUrlSettingKey(key)) setCredential(secretChanges, key, '');
           plainChanged = true;
         }
+        continue;
+      }
+      if (isUrlSettingKey(key)) {
+        const shown = getSetting(current, key) as string;
+        // A UI sending back the masked URL it was shown changes nothing; a masked password in an edited URL is kept.
+        if (raw === maskUrl(shown)) continue;
+        const parsed = leafSchema(key).safeParse(typeof raw === 'string' ? unmaskUrl(raw, shown) : raw);
+        if (!parsed.success) throw invalidValue(key);
+        const { bare, userinfo } = stripUserinfo(parsed.data as string);
+        setLeaf(nextSaved, key, bare);
+        setCredential(secretChanges, key, userinfo);
+        plainChanged = true;
         continue;
       }
       const parsed = leafSchema(key).safeParse(normalize(key, raw));
@@ -179,7 +217,7 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
 
     if (Object.keys(secretChanges).length > 0) {
       secrets.write(secretChanges);
-      for (const key of Object.keys(secretChanges) as SecretKey[]) delete volatileSecrets[key];
+      for (const key of Object.keys(secretChanges) as StoredSecretKey[]) delete volatileSecrets[key];
     }
     if (plainChanged) {
       try {
@@ -210,6 +248,7 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
     view(): SettingsView {
       const values = structuredClone(current) as unknown as Record<string, Record<string, unknown>>;
       for (const key of SECRET_KEYS) setLeaf(values, key, '');
+      for (const key of URL_SETTING_KEYS) setLeaf(values, key, maskUrl(getSetting(current, key) as string));
       return {
         values,
         secrets: Object.fromEntries(
@@ -226,7 +265,10 @@ export async function createSettingsService(opts: CreateSettingsOptions): Promis
     get secretsBackendReason() {
       return secrets.backend === 'keychain' ? '' : secrets.keychainProblem;
     },
-    secretValues: () => SECRET_KEYS.map((k) => getSetting(current, k) as string).filter((v) => v.length > 0),
+    secretValues: () => [
+      ...SECRET_KEYS.map((k) => getSetting(current, k) as string).filter((v) => v.length > 0),
+      ...URL_SETTING_KEYS.flatMap((k) => urlSecrets(getSetting(current, k) as string)),
+    ],
     onDidChange: (listener) => changes.event(listener),
     dispose: () => changes.dispose(),
   };
