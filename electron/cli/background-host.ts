@@ -1,15 +1,15 @@
 /**
  * Starts a headless host as a detached background process (`kreo serve --background`) and waits until its discovery
- * file answers. Its output goes to run/host-background.log; if it dies or stays silent, the error says so and quotes
- * the end of that log.
+ * file names a host that answers as itself. Its output goes to run/host-background.log; if it dies or stays silent,
+ * the error says so and quotes the end of that log.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { KreoError } from '../../shared/errors';
 import type { HomePaths } from '../services/core/home';
-import { probeHost } from '../services/control/control-client';
-import { readLiveDiscovery, type DiscoveryInfo } from '../services/control/discovery';
+import type { DiscoveryInfo } from '../services/control/discovery';
+import { lookupHost } from '../services/control/live-host';
 
 export interface BackgroundHostOptions {
   paths: HomePaths;
@@ -54,9 +54,9 @@ export async function startBackgroundHost(opts: BackgroundHostOptions): Promise<
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   const hint = `See ${logFile} for what the host printed.`;
   for (;;) {
-    const info = readLiveDiscovery(opts.paths.discoveryFile);
     // Any live host will do: another `kreo` may have started one at the same moment (ours then exits).
-    if (info && (await probeHost(info, 1000))) return info;
+    const found = await lookupHost(opts.paths.discoveryFile, { timeoutMs: 1000 });
+    if (found.state === 'live') return found.info;
     if (spawnError)
       throw new KreoError('UNAVAILABLE', `Could not start the host: ${spawnError.message}`, hint);
     if (exit) {

@@ -21,7 +21,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/net';
 import { waitFor } from '../../test/support/wait';
-import { isPidAlive, readDiscoveryFile } from '../services/control/discovery';
+import { isPidAlive, readDiscoveryFile, writeDiscoveryFile } from '../services/control/discovery';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(ROOT, 'electron/cli/main.ts');
@@ -164,6 +164,17 @@ describe('kreo CLI (end to end)', () => {
   it('ngrok start with no network fails in time with cause and next step; status and stop answer fast; host stop cleans up', async () => {
     const token = '2xYzAbCdEfGhIjKlMnOpQrStUv_offline01';
     expect((await kreo(['ngrok', 'configure', '--authtoken', token])).code).toBe(0);
+    // A stale run/host.json whose pid now belongs to another process: start must not take it for a host.
+    const reused = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+    children.push(reused);
+    writeDiscoveryFile(path.join(home, 'run', 'host.json'), {
+      pid: reused.pid!,
+      port: await freePort(),
+      token: 'stale-token-0123456789abcdef',
+      startedAt: new Date(0).toISOString(),
+      version: '0.1.0',
+      mode: 'headless',
+    });
 
     const start = await kreo(['ngrok', 'start'], {}, 45_000);
     expect(start.code).toBe(1);
@@ -174,6 +185,7 @@ describe('kreo CLI (end to end)', () => {
 
     const info = readDiscoveryFile(path.join(home, 'run', 'host.json'));
     expect(info).not.toBeNull();
+    expect(info!.pid).not.toBe(reused.pid);
     expect(isPidAlive(info!.pid)).toBe(true);
 
     // "Answers within 2 s" is timed over the whole CLI process (node + tsx start included); the best of three
@@ -210,6 +222,8 @@ describe('kreo CLI (end to end)', () => {
     expect(hostStop.code, hostStop.stderr).toBe(0);
     expect(isPidAlive(info!.pid)).toBe(false);
     expect(readDiscoveryFile(path.join(home, 'run', 'host.json'))).toBeNull();
+    expect(readdirSync(path.join(home, 'run')).filter((f) => f.startsWith('host.lock'))).toEqual([]);
+    expect(isPidAlive(reused.pid!)).toBe(true);
   });
 
   it('ngrok logs --follow prints lines appended after it started, until Ctrl-C', async () => {

@@ -13,6 +13,7 @@ import {
   type EventSummary,
 } from '../../../shared/domain/events';
 import { KreoError } from '../../../shared/errors';
+import type { ControlClient } from '../../services/control/control-client';
 import type { EventStore } from '../../services/webhook/event-store';
 import { parseSince } from '../../services/webhook/since';
 import type { CliContext } from '../context';
@@ -109,19 +110,20 @@ export function detailLines(d: EventDetail): string[] {
 }
 
 /** Runs against the host when one runs, else against the store file (list/show need no host). */
-async function withStore<T>(
+function withStore<T>(
   ctx: CliContext,
-  online: () => Promise<T>,
+  online: (client: ControlClient) => Promise<T>,
   offline: (store: EventStore) => T,
 ): Promise<T> {
-  if (ctx.liveHost()) return online();
-  const { EventStore: Store } = await import('../../services/webhook/event-store');
-  const store = Store.open(ctx.paths().dataDir);
-  try {
-    return offline(store);
-  } finally {
-    await store.close();
-  }
+  return ctx.withHost(online, async () => {
+    const { EventStore: Store } = await import('../../services/webhook/event-store');
+    const store = Store.open(ctx.paths().dataDir);
+    try {
+      return offline(store);
+    } finally {
+      await store.close();
+    }
+  });
 }
 
 function notFound(id: number): KreoError {
@@ -172,7 +174,7 @@ export function register(program: Command, ctx: CliContext): void {
       const input = parsed.data;
       const list = await withStore(
         ctx,
-        async () => (await ctx.client().invoke('events:list', input)).events,
+        async (client) => (await client.invoke('events:list', input)).events,
         (store) => {
           const { since, ...rest } = input;
           return store.list({ ...rest, sinceMs: since ? parseSince(since) : undefined });
@@ -191,7 +193,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async (id: number, o: { raw?: boolean }) => {
       const detail = await withStore(
         ctx,
-        () => ctx.client().invoke('events:get', { id }),
+        (client) => client.invoke('events:get', { id }),
         (store) => {
           const d = store.detail(id);
           if (!d) throw notFound(id);
@@ -211,7 +213,7 @@ export function register(program: Command, ctx: CliContext): void {
     .action(async () => {
       const stats = await withStore(
         ctx,
-        () => ctx.client().invoke('events:stats'),
+        (client) => client.invoke('events:stats'),
         (store) => {
           const { total, duplicates, perMinute } = store.stats(Date.now());
           const backlog = store.backlog();

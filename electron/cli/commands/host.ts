@@ -1,6 +1,7 @@
 /**
  * `kreo host status|stop`: the running host (headless or the desktop app) for this home. `stop` asks it to shut down
- * through the control API, waits for the process to end, and falls back to a signal if it does not answer.
+ * through the control API, waits for the process to end, and falls back to SIGTERM (only ever sent to a pid that has
+ * just answered as the host).
  */
 import type { Command } from 'commander';
 import { KreoError } from '../../../shared/errors';
@@ -23,9 +24,9 @@ export function register(program: Command, ctx: CliContext): void {
     .command('status')
     .description('whether a host runs, and where')
     .action(async () => {
-      const info = ctx.liveHost();
-      const value = info
-        ? { running: true, ...(await ctx.client().invoke('host:info')), port: info.port }
+      const live = await ctx.host();
+      const value = live
+        ? { running: true, ...(await live.client.invoke('host:info')), port: live.info.port }
         : null;
       ctx.out.result(value ?? { running: false, home: ctx.paths().root }, (v) =>
         'pid' in v
@@ -43,16 +44,19 @@ export function register(program: Command, ctx: CliContext): void {
     .command('stop')
     .description('stop the running host (and its tunnel)')
     .action(async () => {
-      const info = ctx.liveHost();
-      if (!info) {
+      // Only a pid that has just answered host:info as itself is ever signalled: a stale run/host.json (a dead or
+      // reused pid) is removed by the lookup and reported as "not running".
+      const live = await ctx.host();
+      if (!live) {
         ctx.out.result({ stopped: false, running: false }, () => 'No KREO host is running.');
         return;
       }
+      const { info } = live;
       const spinner = ctx.out.spinner(`Stopping the host (pid ${info.pid})…`);
       try {
         let asked = false;
         try {
-          asked = (await ctx.client().invoke('host:shutdown')).stopping;
+          asked = (await live.client.invoke('host:shutdown')).stopping;
         } catch {
           asked = false;
         }

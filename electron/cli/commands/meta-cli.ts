@@ -5,21 +5,23 @@
 import type { z } from 'zod';
 import { KreoError } from '../../../shared/errors';
 import type { MetaServices } from '../../services/meta/create-meta-services';
+import type { ControlClient } from '../../services/control/control-client';
 import type { CliContext } from '../context';
 
 export async function withMeta<T>(
   ctx: CliContext,
-  online: (client: ReturnType<CliContext['client']>) => Promise<T>,
+  online: (client: ControlClient) => Promise<T>,
   offline: (meta: MetaServices) => Promise<T>,
 ): Promise<T> {
-  if (ctx.liveHost()) return online(ctx.client());
-  const { createLocalMetaServices } = await import('../../services/meta/local-services');
-  const meta = await createLocalMetaServices(await ctx.settings(), ctx.paths());
-  try {
-    return await offline(meta);
-  } finally {
-    await meta.close();
-  }
+  return ctx.withHost(online, async () => {
+    const { createLocalMetaServices } = await import('../../services/meta/local-services');
+    const meta = await createLocalMetaServices(await ctx.settings(), ctx.paths());
+    try {
+      return await offline(meta);
+    } finally {
+      await meta.close();
+    }
+  });
 }
 
 /** Parses flags with a contract schema; a bad value is a usage error (exit 2) naming the flag. */

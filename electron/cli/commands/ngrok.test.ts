@@ -2,21 +2,29 @@
  * `kreo ngrok …` in-process (runCli with captured streams) against a temporary home, with no host running: what
  * works from the settings alone.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../test/support/net';
+import { ensureHome } from '../../services/core/home';
+import { isPidAlive, writeDiscoveryFile } from '../../services/control/discovery';
 import { runCli } from '../main';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
+const children: ChildProcess[] = [];
 
 beforeEach(() => {
   home = mkdtempSync(path.join(os.tmpdir(), 'kreo-ngrok-cli-'));
   env = { KREO_HOME: home, KREO_SECRETS_BACKEND: 'file' };
 });
-afterEach(() => rmSync(home, { recursive: true, force: true }));
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+  rmSync(home, { recursive: true, force: true });
+});
 
 async function kreo(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
@@ -39,5 +47,42 @@ describe('kreo ngrok without a host', () => {
       host: null,
       tunnel: { state: 'stopped', url: null, localTarget: 'http://127.0.0.1:8123', domain: null },
     });
+  });
+});
+
+describe('kreo with a stale run/host.json (its pid reused by another process)', () => {
+  let pid: number;
+  let discoveryFile: string;
+  beforeEach(async () => {
+    const other = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+    children.push(other);
+    pid = other.pid!;
+    discoveryFile = ensureHome(home).discoveryFile;
+    writeDiscoveryFile(discoveryFile, {
+      pid,
+      port: await freePort(),
+      token: 'stale-token-0123456789abcdef',
+      startedAt: new Date(0).toISOString(),
+      version: '0.1.0',
+      mode: 'headless',
+    });
+  });
+
+  it('host stop never signals that pid; it says no host runs and removes the stale file', async () => {
+    const res = await kreo('--json', 'host', 'stop');
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout).value).toEqual({ stopped: false, running: false });
+    expect(isPidAlive(pid)).toBe(true);
+    expect(existsSync(discoveryFile)).toBe(false);
+  });
+
+  it('ngrok status and config list work locally instead of failing with HOST_NOT_RUNNING', async () => {
+    const status = await kreo('--json', 'ngrok', 'status');
+    expect(status.code, status.stdout).toBe(0);
+    expect(JSON.parse(status.stdout).value).toMatchObject({ host: null, tunnel: { state: 'stopped' } });
+    const list = await kreo('config', 'list');
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toContain('server.port = ');
+    expect(isPidAlive(pid)).toBe(true);
   });
 });

@@ -4,43 +4,53 @@
  * `configure` also work with no host.
  */
 import type { Command } from 'commander';
-import type { SettingsView } from '../../../shared/domain/settings';
 import { requestedDomain, tunnelStartOptionsSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
-import type { Settings } from '../../../shared/settings-schema';
 import { invalidArgument } from '../../services/host/invoke';
 import { stoppedTunnelStatusFor } from '../../services/tunnel/tunnel-plan';
 import type { CliContext } from '../context';
 import { parsePort, statusLines, tunnelLines, type StatusView } from '../format';
 import { registerLogs } from './ngrok-logs';
-import { readSettings, writeSettings } from './settings-access';
-
-/** The status of a tunnel that no host runs: stopped, targets and domain from the settings. */
-function stoppedStatus(view: SettingsView): TunnelStatus {
-  return stoppedTunnelStatusFor(view.values as unknown as Pick<Settings, 'server' | 'ngrok'>);
-}
+import { writeSettings } from './settings-access';
 
 /** A client of the running host, or TUNNEL_NOT_RUNNING (there is no tunnel without a host). */
-function tunnelClient(ctx: CliContext) {
-  if (!ctx.liveHost())
+async function tunnelClient(ctx: CliContext) {
+  const live = await ctx.host();
+  if (!live)
     throw new KreoError(
       'TUNNEL_NOT_RUNNING',
       'The tunnel is not running (no KREO host is running).',
       'Start it with kreo ngrok start.',
     );
-  return ctx.client();
+  return live.client;
 }
 
-async function statusView(ctx: CliContext): Promise<StatusView> {
-  const info = ctx.liveHost();
-  const settings = await readSettings(ctx);
-  const tunnel = info ? await ctx.client().invoke('tunnel:status') : stoppedStatus(settings);
-  return {
-    host: info ? { pid: info.pid, port: info.port, mode: info.mode } : null,
-    tunnel,
-    authtoken: settings.secrets['ngrok.authtoken'],
-    secretsBackend: settings.secretsBackend,
-  };
+function statusView(ctx: CliContext): Promise<StatusView> {
+  return ctx.withHost<StatusView>(
+    async (client, info) => {
+      const [settings, tunnel] = await Promise.all([
+        client.invoke('settings:get'),
+        client.invoke('tunnel:status'),
+      ]);
+      return {
+        host: { pid: info.pid, port: info.port, mode: info.mode },
+        tunnel,
+        authtoken: settings.secrets['ngrok.authtoken'],
+        secretsBackend: settings.secretsBackend,
+      };
+    },
+    async () => {
+      // No host: the tunnel is stopped; its target and domain come from the settings.
+      const settings = await ctx.settings();
+      const view = settings.view();
+      return {
+        host: null,
+        tunnel: stoppedTunnelStatusFor(settings.get()),
+        authtoken: view.secrets['ngrok.authtoken'],
+        secretsBackend: view.secretsBackend,
+      };
+    },
+  );
 }
 
 export function register(program: Command, ctx: CliContext): void {
@@ -75,10 +85,12 @@ export function register(program: Command, ctx: CliContext): void {
     .command('stop')
     .description('stop the tunnel')
     .action(async () => {
-      const info = ctx.liveHost();
-      const status = info ? await ctx.client().invoke('tunnel:stop') : stoppedStatus(await readSettings(ctx));
+      const { status, running } = await ctx.withHost(
+        async (client) => ({ status: await client.invoke('tunnel:stop'), running: true }),
+        async () => ({ status: stoppedTunnelStatusFor((await ctx.settings()).get()), running: false }),
+      );
       ctx.out.result(status, () =>
-        info ? 'Tunnel stopped.' : 'The tunnel is not running (no KREO host is running).',
+        running ? 'Tunnel stopped.' : 'The tunnel is not running (no KREO host is running).',
       );
     });
 
@@ -94,7 +106,7 @@ export function register(program: Command, ctx: CliContext): void {
     .description('restart the tunnel with its last options')
     .option('--port <n>', 'forward to this local port instead', parsePort)
     .action(async (o: { port?: number }) => {
-      const client = tunnelClient(ctx);
+      const client = await tunnelClient(ctx);
       const spinner = ctx.out.spinner('Restarting the tunnel…');
       try {
         const status = await client.invoke('tunnel:restart', o.port ? { port: o.port } : {});
@@ -109,7 +121,7 @@ export function register(program: Command, ctx: CliContext): void {
     .command('test-connection')
     .description("send Meta's verification handshake through the public URL and time the round trip")
     .action(async () => {
-      const client = tunnelClient(ctx);
+      const client = await tunnelClient(ctx);
       const spinner = ctx.out.spinner('Testing the round trip through the tunnel…');
       const result = await client.invoke('tunnel:testConnection').finally(() => spinner.stop());
       if (!result.ok) ctx.exitCode = 1;

@@ -6,17 +6,23 @@ import type { SettingsView } from '../../../shared/domain/settings';
 import type { SettingsPatch } from '../../../shared/settings-schema';
 import type { CliContext } from '../context';
 
-export async function readSettings(ctx: CliContext): Promise<SettingsView> {
-  if (ctx.liveHost()) return ctx.client().invoke('settings:get');
-  return (await ctx.settings()).view();
+export function readSettings(ctx: CliContext): Promise<SettingsView> {
+  return ctx.withHost(
+    (client) => client.invoke('settings:get'),
+    async () => (await ctx.settings()).view(),
+  );
 }
 
 export async function writeSettings(
   ctx: CliContext,
   patch: SettingsPatch,
 ): Promise<{ view: SettingsView; via: 'host' | 'local' }> {
-  if (ctx.liveHost()) return { view: await ctx.client().invoke('settings:set', { patch }), via: 'host' };
-  const settings = await ctx.settings();
-  await settings.update(patch);
-  return { view: settings.view(), via: 'local' };
+  return ctx.withHost<{ view: SettingsView; via: 'host' | 'local' }>(
+    async (client) => ({ view: await client.invoke('settings:set', { patch }), via: 'host' }),
+    async () => {
+      const settings = await ctx.settings();
+      await settings.update(patch);
+      return { view: settings.view(), via: 'local' };
+    },
+  );
 }

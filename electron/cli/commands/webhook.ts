@@ -36,7 +36,7 @@ export function register(program: Command, ctx: CliContext): void {
       'preflight the public URL, then point Meta (webhook.scope: app, waba or phone) at the tunnel',
     )
     .action(async () => {
-      const client = ctx.client();
+      const client = await ctx.client();
       const spinner = ctx.out.spinner('Checking the public URL like Meta does, then registering…');
       const status = await client.invoke('webhook:register').finally(() => spinner.stop());
       ctx.out.result(status, (s) => [

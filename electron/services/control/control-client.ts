@@ -1,8 +1,8 @@
 /**
  * A Node client of the control API implementing the contract's `KreoClient`: requests go as POST /api/:channel with
  * the bearer token, failures come back as KreoError (the host's code, message and hint); `on()` opens one WebSocket
- * to /api/events lazily and closes it when the last listener leaves. `connectToHost(home)` finds the host through
- * run/host.json.
+ * to /api/events lazily and closes it when the last listener leaves. `clientFor(info)` connects to the host a
+ * discovery file names (find a live one with `lookupHost` in live-host.ts).
  */
 import type { WebSocket } from 'ws';
 import { z } from 'zod';
@@ -18,7 +18,7 @@ import {
 } from '../../../shared/contract';
 import { errorInfoSchema } from '../../../shared/domain/common';
 import { KreoError, type ErrorInfo } from '../../../shared/errors';
-import { readLiveDiscovery, type DiscoveryInfo } from './discovery';
+import type { DiscoveryInfo } from './discovery';
 import { WS_PROTOCOL } from './guards';
 
 export interface ControlClientOptions {
@@ -186,27 +186,5 @@ export function clientFor(info: DiscoveryInfo, opts: Partial<ControlClientOption
   return new ControlClient({ baseUrl: `http://127.0.0.1:${info.port}`, token: info.token, ...opts });
 }
 
-/** True when something answering like a KREO host (a Result envelope) listens where `info` says, within `timeoutMs`. */
-export async function probeHost(info: DiscoveryInfo, timeoutMs = 1500): Promise<boolean> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${info.port}/api/host:info`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${info.token}`, 'content-type': 'application/json' },
-      body: '{}',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return envelopeSchema.safeParse(await res.json()).success;
-  } catch {
-    return false;
-  }
-}
-
-/** A client for the live host of this discovery file, or a KreoError HOST_NOT_RUNNING. */
-export function connectToHost(
-  discoveryFile: string,
-  opts: Partial<ControlClientOptions> = {},
-): ControlClient {
-  const info = readLiveDiscovery(discoveryFile);
-  if (!info) throw new KreoError('HOST_NOT_RUNNING', undefined, START_HINT);
-  return clientFor(info, opts);
-}
+/** Re-exported for callers that probe a discovery file they read themselves. */
+export { probeHost } from './live-host';

@@ -1,7 +1,7 @@
 /**
  * The discovery file `run/host.json`: how the CLI (and anything else on this machine running as the same user) finds
- * the running host's control API. Written atomically with mode 0600, removed on exit; a file whose pid is dead is
- * stale and ignored (and replaced by the next host).
+ * the running host's control API. Written atomically with mode 0600, removed on exit. A live pid does not prove the
+ * file is current (pids are reused after a crash or reboot): live-host.ts checks that the pid answers as the host.
  */
 import { chmodSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -50,7 +50,7 @@ export function readDiscoveryFile(file: string): DiscoveryInfo | null {
   }
 }
 
-/** The running host's info, or null when there is no file or it is stale (its pid is gone). */
+/** The file's info when its pid is alive (a cheap first check only: use lookupHost to know a host really runs). */
 export function readLiveDiscovery(file: string): DiscoveryInfo | null {
   const info = readDiscoveryFile(file);
   if (!info || !isPidAlive(info.pid)) return null;
