@@ -1,5 +1,5 @@
 /**
- * The control API as a host service: start() refuses to run beside another live host on the same home, listens on
+ * The control API as a host service (the host has taken the home's lock before this starts): start() listens on
  * 127.0.0.1 (a random port unless one is given; never the webhook port) and writes run/host.json; dispose() closes the
  * server and removes the file (also removed synchronously if the process exits without disposing).
  */
@@ -9,9 +9,8 @@ import type { EventBus } from '../core/event-bus';
 import type { HomePaths } from '../core/home';
 import type { Disposable } from '../core/lifecycle';
 import type { Invoke } from '../host/invoke';
-import { probeHost } from './control-client';
 import { buildControlServer } from './control-server';
-import { readLiveDiscovery, removeDiscoveryFile, writeDiscoveryFile, type DiscoveryInfo } from './discovery';
+import { removeDiscoveryFile, writeDiscoveryFile, type DiscoveryInfo } from './discovery';
 import { generateToken } from './guards';
 
 export interface ControlServiceOptions {
@@ -40,19 +39,6 @@ export interface ControlService extends Disposable {
   readonly discovery: DiscoveryInfo | null;
 }
 
-/** Throws UNAVAILABLE when another live host (one that answers) owns this home's discovery file. */
-export async function assertNoLiveHost(discoveryFile: string): Promise<void> {
-  const other = readLiveDiscovery(discoveryFile);
-  if (other && (await probeHost(other, 1500))) {
-    throw new KreoError(
-      'UNAVAILABLE',
-      `Another KREO host is already running for this home (pid ${other.pid}, ${other.mode}, port ${other.port}).`,
-      'Use it (kreo ngrok status), stop it with "kreo host stop", or pick another home with --home.',
-      { pid: other.pid, port: other.port },
-    );
-  }
-}
-
 export function createControlService(opts: ControlServiceOptions): ControlService {
   const token = generateToken();
   let app: FastifyInstance | undefined;
@@ -78,7 +64,6 @@ export function createControlService(opts: ControlServiceOptions): ControlServic
     },
 
     async start() {
-      await assertNoLiveHost(opts.paths.discoveryFile);
       const wanted = opts.port ?? 0;
       const reserved = opts.reservedPorts?.() ?? [];
       if (wanted !== 0 && reserved.includes(wanted)) {

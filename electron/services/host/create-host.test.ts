@@ -146,9 +146,30 @@ describe('createHost', () => {
     expect(readDiscoveryFile(file)).toMatchObject({ port: first.control!.port });
   });
 
+  it('of two hosts started at the same moment on one home, exactly one runs; its lock goes on dispose', async () => {
+    const a = await make();
+    const b = await make();
+    const results = await Promise.allSettled([a.host.start(), b.host.start()]);
+    expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const failed = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(failed.reason).toMatchObject({ code: 'UNAVAILABLE' });
+    const winner = results[0]!.status === 'fulfilled' ? a.host : b.host;
+    const loser = winner === a.host ? b.host : a.host;
+    await loser.dispose();
+    const lockFile = path.join(home, 'run', 'host.lock');
+    expect(JSON.parse(readFileSync(lockFile, 'utf8')).pid).toBe(process.pid);
+    expect(readDiscoveryFile(path.join(home, 'run', 'host.json'))).toMatchObject({
+      port: winner.control!.port,
+    });
+    await winner.dispose();
+    expect(existsSync(lockFile)).toBe(false);
+  });
+
   it('never takes the webhook port for the control API', async () => {
     const { host } = await make({ controlPort: Number(env.KREO_SERVER_PORT) });
     await expect(host.start()).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    // A failed start leaves no lock behind.
+    expect(existsSync(path.join(home, 'run', 'host.lock'))).toBe(false);
   });
 
   it('wires the webhook pipeline: the listener is up on server.port and a triggered event is stored and pushed', async () => {

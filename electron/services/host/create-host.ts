@@ -9,7 +9,7 @@
 import type { Handlers } from '../../../shared/contract';
 import type { HostInfo } from '../../../shared/domain/host';
 import { KreoError } from '../../../shared/errors';
-import { assertNoLiveHost, createControlService, type ControlService } from '../control/control-service';
+import { createControlService, type ControlService } from '../control/control-service';
 import { EventBus } from '../core/event-bus';
 import { ensureHome, resolveHome } from '../core/home';
 import { reachableHost } from '../core/reachable-host';
@@ -24,6 +24,7 @@ import { createWebhookPipeline } from '../webhook/pipeline';
 import { appRoot } from './app-root';
 import { bridgeToBus, busListenerErrorLogger } from './bus-bridges';
 import { coreHandlers } from './core-handlers';
+import { acquireHomeLock, type HomeLock } from './home-lock';
 import { startParts, type HostPart, type PartFailure } from './host-lifecycle';
 import type { Host, HostOptions } from './host-types';
 import { createInvoke } from './invoke';
@@ -198,6 +199,7 @@ export async function createHost(opts: HostOptions): Promise<Host> {
   const store = new DisposableStore();
   let startFailures: PartFailure[] = [];
   let started = false;
+  let lock: HomeLock | undefined;
 
   const host: Host = {
     mode: opts.mode,
@@ -219,8 +221,9 @@ export async function createHost(opts: HostOptions): Promise<Host> {
     info,
     async start() {
       if (started) throw new KreoError('INTERNAL', 'The host was already started.');
-      // Before any part opens the store or binds the webhook port that the other host holds.
-      await assertNoLiveHost(paths.discoveryFile);
+      // One host per home: before any part opens the store or binds the webhook port another host holds.
+      const held = await acquireHomeLock(paths);
+      lock = held;
       started = true;
       const touched = new Set<string>();
       try {
@@ -236,18 +239,24 @@ export async function createHost(opts: HostOptions): Promise<Host> {
         for (const part of [...parts].reverse()) {
           if (!touched.has(part.name)) await Promise.resolve(part.dispose?.()).catch(() => {});
         }
+        held.release();
         throw err;
       }
     },
     async dispose() {
       if (disposing) return;
       disposing = true;
+      lock?.touch(); // stopping, not dead: the lock is not stale while the parts close
       shutdownRequests.dispose();
       if (!started) {
         // Built but never started: release what construction opened.
         for (const part of parts) store.add(toDisposable(() => part.dispose?.()));
       }
-      await store.dispose();
+      try {
+        await store.dispose();
+      } finally {
+        lock?.release();
+      }
     },
     onDidRequestShutdown: (listener) => shutdownRequests.event(listener),
   };
