@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,5 +91,30 @@ describe('home lock', () => {
     });
     await take();
     expect(existsSync(paths.discoveryFile)).toBe(false);
+  });
+
+  it('a host whose port accepts but never answers keeps its lock, and the error says how to clear it', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((socket) => sockets.push(socket));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const pid = otherProcess();
+      holdBy(pid, 120_000);
+      writeDiscoveryFile(paths.discoveryFile, {
+        pid,
+        port: (server.address() as net.AddressInfo).port,
+        token: 'token-0123456789abcdefghij',
+        startedAt: new Date().toISOString(),
+        version: '0.1.0',
+        mode: 'headless',
+      });
+      const err = await take({ probeMs: 200 }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UNAVAILABLE', details: { pid } });
+      expect((err as { hint: string }).hint).toContain(paths.discoveryFile);
+      expect(existsSync(homeLockFile(paths))).toBe(true);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => server.close(r));
+    }
   });
 });

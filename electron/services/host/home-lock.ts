@@ -78,18 +78,19 @@ function ageMs(file: string): number {
   }
 }
 
-function busy(pid: number | null, how: string, info?: DiscoveryInfo): KreoError {
+function busy(pid: number | null, how: string, info?: DiscoveryInfo, discoveryFile?: string): KreoError {
   const who = info
     ? `pid ${info.pid}, ${info.mode}, port ${info.port}`
     : pid
       ? `pid ${pid}`
       : 'another process';
-  return new KreoError(
-    'UNAVAILABLE',
-    `Another KREO host is already ${how} for this home (${who}).`,
-    'Use it (kreo ngrok status), stop it with "kreo host stop", or pick another home with --home.',
-    { ...(pid ? { pid } : {}), ...(info ? { port: info.port } : {}) },
-  );
+  const hint = discoveryFile
+    ? `It may be busy: try again in a moment. If pid ${pid} is not KREO, delete ${discoveryFile} and start again.`
+    : 'Use it (kreo ngrok status), stop it with "kreo host stop", or pick another home with --home.';
+  return new KreoError('UNAVAILABLE', `Another KREO host is already ${how} for this home (${who}).`, hint, {
+    ...(pid ? { pid } : {}),
+    ...(info ? { port: info.port } : {}),
+  });
 }
 
 /**
@@ -132,11 +133,9 @@ export async function acquireHomeLock(
       const other = await lookupHost(paths.discoveryFile, { timeoutMs: opts.probeMs });
       if (other.state !== 'none') {
         lock.release();
-        throw busy(
-          other.info.pid,
-          other.state === 'live' ? 'running' : 'running (not answering)',
-          other.info,
-        );
+        throw other.state === 'live'
+          ? busy(other.info.pid, 'running', other.info)
+          : busy(other.info.pid, 'running but not answering', other.info, paths.discoveryFile);
       }
       return lock;
     }
@@ -147,7 +146,7 @@ export async function acquireHomeLock(
       const host = await lookupHost(paths.discoveryFile, { timeoutMs: opts.probeMs });
       if (host.state === 'live' && host.info.pid === pid) throw busy(pid, 'running', host.info);
       if (host.state === 'silent' && host.info.pid === pid)
-        throw busy(pid, 'running (not answering)', host.info);
+        throw busy(pid, 'running but not answering', host.info, paths.discoveryFile);
       if (ageMs(file) < graceMs) throw busy(pid, 'starting or stopping');
     } else if (pid === null && ageMs(file) < graceMs) {
       // Unreadable: being written this very moment, or garbage. Only old garbage is stale.
