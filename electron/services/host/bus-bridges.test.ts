@@ -1,12 +1,19 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/net';
 import { waitFor } from '../../../test/support/wait';
+import type { LogsBatch } from '../../../shared/domain/logs';
+import { EventBus } from '../core/event-bus';
+import { ensureHome } from '../core/home';
+import { Emitter } from '../core/lifecycle';
+import { createLogging } from '../logging/logging';
 import type { ModuleLogger } from '../logging/types';
+import { createSettingsService } from '../settings';
 import { FakeNgrokDriver } from '../tunnel/testing';
-import { busListenerErrorLogger } from './bus-bridges';
+import type { TunnelService } from '../tunnel/types';
+import { bridgeToBus, busListenerErrorLogger } from './bus-bridges';
 import { createHost, type Host } from './create-host';
 
 const SOON = { timeoutMs: 5000 };
@@ -22,8 +29,9 @@ function recordingLogger(): { log: ModuleLogger; errors: [Record<string, unknown
     info: fail,
     warning: fail,
     critical: fail,
-    error: ((obj: Record<string, unknown>, msg?: string) =>
-      errors.push([obj, msg ?? ''])) as ModuleLogger['error'],
+    error: ((obj: Record<string, unknown>, msg?: string) => {
+      errors.push([obj, msg ?? '']);
+    }) as unknown as ModuleLogger['error'],
     child: () => log,
   };
   return { log, errors };
@@ -100,3 +108,57 @@ describe('the host logs its emitters’ failing listeners', () => {
     });
   });
 });
+
+describe('log lines to the bus', () => {
+  let home: string;
+  beforeEach(() => {
+    home = mkdtempSync(path.join(os.tmpdir(), 'kreo-bridges-logs-'));
+  });
+  afterEach(() => {
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('publishes what the host logs as logs:lines, per file, in order and redacted, without reading the files', async () => {
+    const paths = ensureHome(home);
+    // No whatsapp.log can exist here: lines can only reach the bus from the write path.
+    mkdirSync(path.join(paths.logsDir, 'whatsapp.log'));
+    const settings = await createSettingsService({ paths, env: {}, keychain: null });
+    const token = '2abcDEF123_xyzBridgeToken';
+    await settings.update({ 'ngrok.authtoken': token });
+    const logging = createLogging({
+      logsDir: paths.logsDir,
+      level: 'info',
+      redact: () => settings.secretValues(),
+      onError: () => {},
+    });
+    const bus = new EventBus();
+    const tunnel = { onDidChangeStatus: new Emitter().event } as unknown as TunnelService;
+    const batches: LogsBatch[] = [];
+    bus.subscribe((m) => {
+      if (m.event === 'logs:lines') batches.push(m.payload as LogsBatch);
+    });
+    const bridges = bridgeToBus({ bus, settings, logging, tunnel });
+    try {
+      log300(logging.whatsapp.child({ module: 'store' }));
+      logging.ngrok.info(`starting with ${token}`);
+      const lines = (file: string) => batches.filter((b) => b.file === file).flatMap((b) => b.lines);
+      await waitFor(() => lines('ngrok').length === 1, SOON);
+      expect(lines('whatsapp').map((l) => l.msg)).toEqual([
+        ...Array.from({ length: 300 }, (_, i) => `event ${i}`),
+        'starting with [REDACTED]',
+      ]);
+      expect(lines('ngrok')).toEqual([{ ...lines('whatsapp').at(-1)!, file: 'ngrok' }]);
+      expect(JSON.stringify(batches)).not.toContain(token);
+      expect(lines('webhook')).toEqual([]);
+      expect(batches.length).toBeLessThanOrEqual(3); // batched, not one push per line
+    } finally {
+      await bridges.dispose();
+      await logging.dispose();
+      await settings.dispose();
+    }
+  });
+});
+
+function log300(log: ModuleLogger): void {
+  for (let i = 0; i < 300; i++) log.info(`event ${i}`);
+}

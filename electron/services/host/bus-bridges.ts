@@ -1,7 +1,8 @@
 /**
  * Publishes service events on the host's bus (which transports push to clients): tunnel status changes, settings
- * changes (as the masked view), and new lines of every log file. Also applies a changed log level at once, and
- * logs the bus's failing subscribers (without letting a failing log push log about itself forever).
+ * changes (as the masked view), and the lines the host logs to each log file (Logging.onLines, batched per turn).
+ * Also applies a changed log level at once, and logs the bus's failing subscribers (without letting a failing log
+ * push log about itself forever).
  */
 import { logFileSchema } from '../../../shared/domain/logs';
 import type { BusMessage, EventBus } from '../core/event-bus';
@@ -25,8 +26,9 @@ export function bridgeToBus(deps: {
       bus.publish('settings:changed', settings.view());
     }),
   );
+  // The lines this process logs, from the write path (redacted, parsed once): no reading our own files back.
   for (const file of logFileSchema.options) {
-    store.add(logging.follow(file, (lines) => bus.publish('logs:lines', { file, lines })));
+    store.add(logging.onLines(file, (lines) => bus.publish('logs:lines', { file, lines })));
   }
   return store;
 }

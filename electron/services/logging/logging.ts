@@ -2,13 +2,15 @@
  * Logging: pino with the users' level names (DEBUG … CRITICAL) written as JSON lines
  * `{"level":"INFO","time":"<ISO>","module":"ngrok","msg":"…"}` into logs/whatsapp/: whatsapp.log gets every line,
  * ngrok_manager.log the 'ngrok' module's, webhook_config.log the 'webhook' module's. Files rotate by size
- * (rotating-file-stream, classic name.1 … name.N). Secrets are redacted by key path and by value.
+ * (rotating-file-stream, classic name.1 … name.N). Secrets are redacted by key path and by value. The same redacted
+ * lines are offered in process (`onLines`, for the host's pushes to UIs); `tail`/`follow` read the files.
  */
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
 import { LOG_FILE_NAMES, type LogFile } from '../../../shared/domain/logs';
 import { toDisposable, type Disposable } from '../core/lifecycle';
+import { LineFeed } from './log-feed';
 import { followFile } from './log-follow';
 import { LEVEL_VALUES, LEVELS } from './log-levels';
 import { parseLogLines } from './log-parse';
@@ -27,6 +29,8 @@ export interface CreateLoggingOptions {
   maxFiles?: number;
   /** Called when a log file cannot be written (the app keeps running). Default: a line on stderr. */
   onError?: (err: unknown) => void;
+  /** Called when an `onLines` listener throws (the others still get the lines). Default: a line on stderr. */
+  onListenerError?: (err: unknown) => void;
 }
 
 const RETRY_AFTER_ERROR_MS = 5000;
@@ -111,6 +115,10 @@ export function createLogging(opts: CreateLoggingOptions): Logging {
     webhook: new FileSink(opts.logsDir, LOG_FILE_NAMES.webhook, sinkOpts),
   };
   const redactValues = createValueRedactor(opts.redact);
+  const feed = new LineFeed(
+    opts.onListenerError ??
+      ((err: unknown) => process.stderr.write(`kreo: a log line listener failed: ${String(err)}\n`)),
+  );
   let minLevel = LEVEL_VALUES[opts.level];
 
   /** A pino root writing to the general file and, for a module with its own file, to that one too. */
@@ -127,7 +135,12 @@ export function createLogging(opts: CreateLoggingOptions): Logging {
         redact: { paths: REDACT_PATHS, censor: REDACTED },
         hooks: { streamWrite: redactValues },
       },
-      { write: (line: string) => files.forEach((f) => sinks[f].write(line)) },
+      {
+        write: (line: string) => {
+          files.forEach((f) => sinks[f].write(line));
+          feed.push(line, files);
+        },
+      },
     );
 
   const roots = {
@@ -168,6 +181,7 @@ export function createLogging(opts: CreateLoggingOptions): Logging {
     async tail(file, lines) {
       return parseLogLines(await tailLogFile(opts.logsDir, file, lines), file);
     },
+    onLines: (file, listener) => feed.on(file, listener),
     follow(file, onLines): Disposable {
       const follower = followFile(
         logFilePath(opts.logsDir, file),
@@ -180,11 +194,13 @@ export function createLogging(opts: CreateLoggingOptions): Logging {
       return toDisposable(() => follower.dispose());
     },
     async flush() {
+      feed.deliver();
       await Promise.all(Object.values(sinks).map((s) => s.flush()));
     },
     async dispose() {
       if (disposed) return;
       disposed = true;
+      feed.dispose();
       await Promise.all(Object.values(sinks).map((s) => s.close()));
     },
   };
