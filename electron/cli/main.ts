@@ -19,7 +19,6 @@ export interface RunOptions {
 }
 
 export function buildProgram(streams: Streams): Command {
-  const jsonWanted = () => program.opts().json === true;
   const program = new Command('kreo')
     .description('KREO WhatsApp Panel: ngrok tunnel, webhook listener and Meta tools from the terminal')
     .version(appRoot().version, '-V, --version')
@@ -29,11 +28,43 @@ export function buildProgram(streams: Streams): Command {
     .configureOutput({
       writeOut: (s) => streams.stdout.write(s),
       writeErr: (s) => streams.stderr.write(s),
-      outputError: (s, write) => {
-        if (!jsonWanted()) write(s);
-      },
+      // Usage errors are printed by runCli through Output ("Error: …" + "Hint: …", or the JSON envelope).
+      outputError: () => {},
     });
   return program;
+}
+
+/** "kreo ngrok start" for the start command. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** A commander usage error as a KreoError: its sentence capitalised, a suggestion and the help to run as the hint. */
+export function usageError(err: CommanderError, cmd: Command | undefined): KreoError {
+  const where = cmd ? commandPath(cmd) : 'kreo';
+  const help = `Run "${where} --help" to see what it takes.`;
+  const details = { commander: err.code };
+  if (err.code === 'commander.help') {
+    const pick = `Pick one (${where} --help lists them).`;
+    return new KreoError('INVALID_ARGUMENT', `"${where}" needs a command.`, pick, details);
+  }
+  const [first = '', ...rest] = err.message.replace(/^error:\s*/i, '').split('\n');
+  const suggestion = /\(Did you mean (.+)\?\)/.exec(rest.join(' '))?.[1];
+  let message = first.trim();
+  // Commander writes sentences in lower case ("argument 'abc' is invalid. expected …").
+  message = `${message.charAt(0).toUpperCase()}${message.slice(1)}`.replace(
+    /\. ([a-z])/g,
+    (_m, c: string) => `. ${c.toUpperCase()}`,
+  );
+  if (!/[.!?]$/.test(message)) message += '.';
+  return new KreoError(
+    'INVALID_ARGUMENT',
+    message,
+    suggestion ? `Did you mean ${suggestion}? ${help}` : help,
+    details,
+  );
 }
 
 export async function runCli(argv: string[], opts: RunOptions = {}): Promise<number> {
@@ -46,9 +77,13 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
     selfCommand: opts.selfCommand,
   });
   for (const mod of COMMAND_MODULES) mod.register(program, ctx);
-  // Every command (and sub-group) reports usage errors by throwing instead of exiting.
+  // Every command (and sub-group) reports usage errors by throwing instead of exiting; remember which one failed.
+  let failedCommand: Command | undefined;
   const applyExitOverride = (cmd: Command) => {
-    cmd.exitOverride();
+    cmd.exitOverride((err) => {
+      failedCommand = cmd;
+      throw err;
+    });
     cmd.commands.forEach(applyExitOverride);
   };
   applyExitOverride(program);
@@ -60,11 +95,7 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<num
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return EXIT_OK;
       const json = program.opts().json === true || argv.includes('--json');
-      if (json) {
-        new Output(streams, true).error(
-          new KreoError('INVALID_ARGUMENT', err.message.replace(/^error:\s*/, ''), 'Run kreo --help.'),
-        );
-      }
+      new Output(streams, json).error(usageError(err, failedCommand));
       return EXIT_USAGE;
     }
     if (!(err instanceof KreoError) && (opts.env ?? process.env).KREO_DEBUG)
