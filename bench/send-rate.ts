@@ -9,6 +9,7 @@
  * and the most slots / arrivals any one-second window held (slots must not exceed the limit). Exit code 1 when a
  * window exceeds the limit or a message failed.
  * Run: npx tsx bench/send-rate.ts [--short] [--rate N] [--procs N] [--seconds S] [--stall MS (0: no stalled runs)]
+ *      [--concurrency N (per process)]
  */
 import { fork } from 'node:child_process';
 import path from 'node:path';
@@ -31,7 +32,7 @@ const STALLS = STALL_MS > 0 ? [0, STALL_MS] : [0];
 const LATENCY_MS = 20;
 // rateLimit.concurrency per process: enough that the rate, not the places in flight, limits (250/s needs 64 while
 // answers take up to 250 ms, as they do here under load); 'at cap' shows when it was not.
-const CONCURRENCY = 64;
+const CONCURRENCY = flag('concurrency', 64);
 const WINDOW = 1000 - 0.002; // µs slack for clock rounding
 
 interface Figures {
