@@ -42,6 +42,11 @@ export class Output {
     for (const l of Array.isArray(text) ? text : [text]) this.line(l);
   }
 
+  /** Text on stdout exactly as given (no newline added), e.g. a stored body byte for byte. */
+  raw(text: string): void {
+    this.streams.stdout.write(text);
+  }
+
   /** One line on stdout. */
   line(text: string): void {
     this.streams.stdout.write(`${text}\n`);

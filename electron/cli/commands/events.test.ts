@@ -47,7 +47,8 @@ const ctx = payloadContext();
 describe('kreo events without a host (reads the store file)', () => {
   it('list (filters, --json) and show', async () => {
     const t = await startTestPipeline({ dataDir: ensureHome(home).dataDir });
-    const text = Number((await t.post(triggerBody('text-non-ascii', ctx))).headers.get('x-kreo-event-id'));
+    const textBody = triggerBody('text-non-ascii', ctx);
+    const text = Number((await t.post(textBody)).headers.get('x-kreo-event-id'));
     const failed = Number((await t.post(triggerBody('status-failed', ctx))).headers.get('x-kreo-event-id'));
     await waitFor(() => t.pipeline.list({ limit: 5 }).every((e) => e.records.length));
     await t.close();
@@ -80,6 +81,11 @@ describe('kreo events without a host (reads the store file)', () => {
     expect(show.stdout).toContain('Signature:  valid');
     expect(show.stdout).toContain('Body (exactly as received):');
     expect(show.stdout).toContain(triggerBody('status-failed', ctx).slice(0, 40));
+
+    // --raw: the body byte for byte on the command's own stdout, nothing else.
+    const raw = await kreo(['events', 'show', String(text), '--raw']);
+    expect(raw.code).toBe(0);
+    expect(raw.stdout).toBe(textBody);
   });
 
   it('usage errors: bad --since, bad --kind, unknown id', async () => {

@@ -201,7 +201,7 @@ export function register(program: Command, ctx: CliContext): void {
         },
       );
       if (o.raw && !ctx.out.json) {
-        process.stdout.write(detail.body);
+        ctx.out.raw(detail.body);
         return;
       }
       ctx.out.result(detail, detailLines);

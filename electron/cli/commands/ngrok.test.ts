@@ -50,6 +50,39 @@ describe('kreo ngrok without a host', () => {
   });
 });
 
+describe('kreo ngrok configure and start agree on --domain and --subdomain', () => {
+  const savedDomain = async () =>
+    JSON.parse((await kreo('--json', 'config', 'get', 'ngrok.domain')).stdout).value.value;
+
+  it('--domain with a bare name is refused by both, pointing at --subdomain; nothing is saved or started', async () => {
+    for (const cmd of ['configure', 'start']) {
+      const res = await kreo('ngrok', cmd, '--domain', 'foo');
+      expect(res.code, cmd).toBe(2);
+      expect(res.stderr).toContain('Error: --domain needs a full domain such as foo.ngrok-free.app');
+      expect(res.stderr).toContain('Hint: Use --subdomain foo');
+    }
+    const bad = await kreo('--json', 'ngrok', 'configure', '--domain', 'not_a.domain!');
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout).error.message).toMatch(/^--domain: a full domain/);
+    expect(await savedDomain()).toBe('');
+    expect(existsSync(path.join(home, 'run', 'host.json'))).toBe(false);
+  });
+
+  it('--subdomain saves the full domain it requests; --subdomain with dots is refused like start refuses it', async () => {
+    const res = await kreo('--json', 'ngrok', 'configure', '--subdomain', 'my-app');
+    expect(res.code, res.stdout).toBe(0);
+    expect(JSON.parse(res.stdout).value.domain).toBe('my-app.ngrok-free.app');
+    expect(await savedDomain()).toBe('my-app.ngrok-free.app');
+    expect((await kreo('ngrok', 'configure', '--subdomain', 'my.app')).code).toBe(2);
+    expect((await kreo('ngrok', 'start', '--subdomain', 'my.app')).code).toBe(2);
+
+    expect((await kreo('ngrok', 'configure', '--domain', 'Hooks.Example.com')).code).toBe(0);
+    expect(await savedDomain()).toBe('hooks.example.com');
+    expect((await kreo('ngrok', 'configure', '--domain', '')).code).toBe(0);
+    expect(await savedDomain()).toBe('');
+  });
+});
+
 describe('kreo with a stale run/host.json (its pid reused by another process)', () => {
   let pid: number;
   let discoveryFile: string;

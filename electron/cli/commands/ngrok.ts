@@ -4,12 +4,18 @@
  * `configure` also work with no host.
  */
 import type { Command } from 'commander';
-import { requestedDomain, tunnelStartOptionsSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
+import {
+  NGROK_DEFAULT_BASE_DOMAIN,
+  requestedDomain,
+  tunnelStartOptionsSchema,
+  type TunnelStartOptions,
+  type TunnelStatus,
+} from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
-import { invalidArgument } from '../../services/host/invoke';
 import { stoppedTunnelStatusFor } from '../../services/tunnel/tunnel-plan';
 import type { CliContext } from '../context';
 import { parsePort, statusLines, tunnelLines, type StatusView } from '../format';
+import { parseFlags } from './meta-cli';
 import { registerLogs } from './ngrok-logs';
 import { writeSettings } from './settings-access';
 
@@ -53,6 +59,31 @@ function statusView(ctx: CliContext): Promise<StatusView> {
   );
 }
 
+const TUNNEL_FLAGS = {
+  port: '--port',
+  domain: '--domain',
+  subdomain: '--subdomain',
+  authtoken: '--authtoken',
+};
+
+/**
+ * `ngrok start` and `ngrok configure` flags, checked the same way: --domain takes a full domain (reserved on the
+ * ngrok account), --subdomain a bare name (requested as <name>.ngrok-free.app), not both.
+ */
+function parseTunnelFlags(o: Record<string, unknown>): TunnelStartOptions {
+  if (o.domain !== undefined && o.subdomain !== undefined)
+    throw new KreoError('INVALID_ARGUMENT', 'Give --domain or --subdomain, not both.');
+  const label = typeof o.domain === 'string' ? o.domain.trim() : '';
+  if (label && !label.includes('.'))
+    throw new KreoError(
+      'INVALID_ARGUMENT',
+      `--domain needs a full domain such as ${label}.${NGROK_DEFAULT_BASE_DOMAIN}; "${label}" is a bare name.`,
+      `Use --subdomain ${label} to request ${label}.${NGROK_DEFAULT_BASE_DOMAIN}, or give the full domain reserved on your ngrok account.`,
+      { issues: [{ path: '--domain', message: 'a full domain such as my-app.ngrok-free.app' }] },
+    );
+  return parseFlags(tunnelStartOptionsSchema, o, TUNNEL_FLAGS);
+}
+
 export function register(program: Command, ctx: CliContext): void {
   const ngrok = program.command('ngrok').description('the ngrok tunnel to your webhook listener');
 
@@ -64,14 +95,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--domain <domain>', 'a domain reserved on your ngrok account')
     .option('--authtoken <token>', 'use this authtoken for this start only (not saved)')
     .action(async (o: { port?: number; subdomain?: string; domain?: string; authtoken?: string }) => {
-      const parsed = tunnelStartOptionsSchema.safeParse(o);
-      if (!parsed.success) throw invalidArgument('ngrok start', parsed.error);
+      const options = parseTunnelFlags(o);
       const { client, started } = await ctx.ensureHost();
-      const wanted = requestedDomain(parsed.data.domain ?? parsed.data.subdomain);
+      const wanted = requestedDomain(options.domain ?? options.subdomain);
       const spinner = ctx.out.spinner(`Starting the tunnel${wanted ? ` on ${wanted}` : ''}…`);
       let status: TunnelStatus;
       try {
-        status = await client.invoke('tunnel:start', parsed.data);
+        status = await client.invoke('tunnel:start', options);
       } catch (err) {
         spinner.stop();
         if (started) ctx.out.note('The background host keeps running: kreo ngrok status, or kreo host stop.');
@@ -142,23 +172,27 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--subdomain <name>', 'a bare name: the tunnel will request <name>.ngrok-free.app')
     .option('--domain <domain>', 'a domain reserved on your ngrok account')
     .action(async (o: { authtoken?: string; subdomain?: string; domain?: string }) => {
-      if (o.subdomain !== undefined && o.domain !== undefined)
-        throw new KreoError('INVALID_ARGUMENT', 'Give --domain or --subdomain, not both.');
       if (o.authtoken === undefined && o.subdomain === undefined && o.domain === undefined)
         throw new KreoError(
           'INVALID_ARGUMENT',
           'Nothing to configure.',
           'Give --authtoken T, --subdomain S or --domain D.',
         );
+      // Checked like `ngrok start` checks them; an empty --domain "" clears the saved domain.
+      const { domain, subdomain } = parseTunnelFlags({
+        ...(o.domain ? { domain: o.domain } : {}),
+        ...(o.subdomain !== undefined ? { subdomain: o.subdomain } : {}),
+      });
       const patch: Record<string, unknown> = {};
       if (o.authtoken !== undefined) patch['ngrok.authtoken'] = o.authtoken;
-      if (o.subdomain !== undefined) patch['ngrok.domain'] = o.subdomain;
-      if (o.domain !== undefined) patch['ngrok.domain'] = o.domain;
+      if (o.domain === '') patch['ngrok.domain'] = '';
+      // Saved as the full domain the tunnel will request (a bare name becomes <name>.ngrok-free.app).
+      const wanted = requestedDomain(domain ?? subdomain);
+      if (wanted) patch['ngrok.domain'] = wanted;
       const { view, via } = await writeSettings(ctx, patch);
-      const domain = requestedDomain((view.values.ngrok as { domain: string }).domain);
       const value = {
         authtoken: view.secrets['ngrok.authtoken'],
-        domain,
+        domain: requestedDomain((view.values.ngrok as { domain: string }).domain),
         secretsBackend: view.secretsBackend,
         savedVia: via,
       };
