@@ -6,9 +6,9 @@
  * `{name: 'KreoError', code, message, hint?, details?}`. A plain object, because contextBridge copies Error objects
  * with their message only (code and hint would be lost), while plain data crosses intact.
  */
-import { isEventChannel, type EventChannel } from '../../shared/contract';
 import { isErrorCode, type ErrorInfo } from '../../shared/errors';
 import { buildKreoApi, type KreoApi } from '../../shared/kreo-api';
+import { PushListeners } from '../../shared/push-listeners';
 import type { PushMessage } from './ipc-channels';
 
 export interface PreloadTransport {
@@ -42,20 +42,15 @@ export function crossingError(info: unknown): CrossingError {
 }
 
 export function createPreloadKreo(transport: PreloadTransport): KreoApi {
-  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  // One faulty screen must not stop the others from getting the event.
+  const listeners = new PushListeners({
+    onListenerError: (err, event) => console.error(`kreo: a listener of ${event} threw`, err),
+  });
 
   transport.onPush((batch) => {
     if (!Array.isArray(batch)) return;
     for (const item of batch as PushMessage[]) {
-      if (!isRecord(item) || !isEventChannel(item.event)) continue;
-      for (const listener of [...(listeners.get(item.event) ?? [])]) {
-        try {
-          listener(item.payload);
-        } catch (err) {
-          // One faulty screen must not stop the others from getting the event.
-          console.error(`kreo: a listener of ${item.event} threw`, err);
-        }
-      }
+      if (isRecord(item)) listeners.dispatch(item.event, item.payload);
     }
   });
 
@@ -71,16 +66,6 @@ export function createPreloadKreo(transport: PreloadTransport): KreoApi {
       if (isRecord(answer) && answer.ok === false) throw crossingError(answer.error);
       throw crossingError(null);
     },
-    (event, listener) => {
-      if (!isEventChannel(event) || typeof listener !== 'function') return () => {};
-      let set = listeners.get(event);
-      if (!set) listeners.set(event, (set = new Set()));
-      // Wrap, so subscribing the same function twice gives two independent subscriptions.
-      const entry = (payload: unknown) => listener(payload);
-      set.add(entry);
-      return () => {
-        set.delete(entry);
-      };
-    },
+    (event, listener) => listeners.add(event, listener),
   );
 }

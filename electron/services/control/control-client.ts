@@ -16,10 +16,11 @@ import {
   type RequestInput,
   type RequestOutput,
 } from '../../../shared/contract';
+import { WS_PROTOCOL } from '../../../shared/control-protocol';
 import { errorInfoSchema } from '../../../shared/domain/common';
 import { KreoError, type ErrorInfo } from '../../../shared/errors';
+import { PushListeners } from '../../../shared/push-listeners';
 import type { DiscoveryInfo } from './discovery';
-import { WS_PROTOCOL } from './guards';
 
 export interface ControlClientOptions {
   /** e.g. http://127.0.0.1:43121 */
@@ -38,7 +39,8 @@ const envelopeSchema = z.union([
 const START_HINT = 'Start one with "kreo serve" (or open the desktop app).';
 
 export class ControlClient implements KreoClient {
-  private readonly listeners = new Map<string, Set<(payload: unknown) => void>>();
+  // One faulty listener must not stop the others (errors are dropped: a CLI has nowhere to show them).
+  private readonly listeners = new PushListeners();
   private socket: WebSocket | undefined;
   private socketOpen: Promise<void> | undefined;
   private generation = 0;
@@ -88,14 +90,10 @@ export class ControlClient implements KreoClient {
   }
 
   on<E extends EventChannel>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    const fn = listener as (payload: unknown) => void;
-    set.add(fn);
+    const off = this.listeners.add(event, listener);
     this.ensureSocket();
     return () => {
-      set.delete(fn);
-      if (set.size === 0) this.listeners.delete(event);
+      off();
       if (this.listeners.size === 0) this.closeSocket();
     };
   }
@@ -171,14 +169,7 @@ export class ControlClient implements KreoClient {
     } catch {
       return;
     }
-    if (typeof message.event !== 'string') return;
-    for (const listener of [...(this.listeners.get(message.event) ?? [])]) {
-      try {
-        listener(message.payload);
-      } catch {
-        // one faulty listener must not stop the others
-      }
-    }
+    this.listeners.dispatch(message?.event, message?.payload);
   }
 }
 

@@ -14,7 +14,8 @@ import { httpStatusOf, KreoError, type ErrorCode, type Result } from '../../../s
 import type { EventBus } from '../core/event-bus';
 import type { Invoke } from '../host/invoke';
 import { attachEventSocket } from './event-socket';
-import { extractToken, isLoopbackHost, tokensEqual, WS_PROTOCOL } from './guards';
+import { WS_PROTOCOL } from '../../../shared/control-protocol';
+import { extractToken, isLoopbackHost, tokensEqual } from './guards';
 
 export interface ControlServerOptions {
   invoke: Invoke;

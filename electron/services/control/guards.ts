@@ -4,9 +4,9 @@
  * (browsers) send the token as a subprotocol: `new WebSocket(url, ['kreo.v1', 'kreo.token.' + token])`.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { WS_TOKEN_PREFIX } from '../../../shared/control-protocol';
 
-export const WS_PROTOCOL = 'kreo.v1';
-export const WS_TOKEN_PREFIX = 'kreo.token.';
+export { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/control-protocol';
 
 /** 32 random bytes, base64url: safe in a header, a URL fragment and a WebSocket subprotocol. */
 export function generateToken(): string {

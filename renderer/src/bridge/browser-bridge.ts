@@ -8,13 +8,12 @@
  * `/api/events`, the token riding as a subprotocol (`kreo.token.<token>` beside `kreo.v1`), reconnecting with backoff.
  * Failures reject with a KreoError carrying `{code, message, hint}`.
  */
-import { isEventChannel, type EventChannel } from '../../../shared/contract';
+import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/control-protocol';
 import { KreoError, type ErrorInfo } from '../../../shared/errors';
 import { buildKreoApi, type KreoApi } from '../../../shared/kreo-api';
+import { PushListeners } from '../../../shared/push-listeners';
 
 export const TOKEN_STORAGE_KEY = 'kreo.token';
-export const WS_PROTOCOL = 'kreo.v1';
-export const WS_TOKEN_PREFIX = 'kreo.token.';
 
 interface SocketLike {
   onopen: ((ev: unknown) => void) | null;
@@ -116,7 +115,9 @@ export function createBrowserBridge(
   const complete = ENV_KEYS.every((key) => given[key] !== undefined);
   const env = { ...(complete ? {} : defaultEnv()), ...given } as BrowserBridgeEnv;
   const token = takeToken(env);
-  const listeners = new Map<EventChannel, Set<(payload: unknown) => void>>();
+  const listeners = new PushListeners({
+    onListenerError: (err, event) => console.error(`kreo: a listener of ${event} threw`, err),
+  });
 
   const invoke = async (channel: string, input: unknown): Promise<unknown> => {
     if (!token) throw NO_TOKEN;
@@ -158,14 +159,7 @@ export function createBrowserBridge(
     } catch {
       return;
     }
-    if (!isRecord(message) || !isEventChannel(message.event)) return;
-    for (const listener of [...(listeners.get(message.event) ?? [])]) {
-      try {
-        listener(message.payload);
-      } catch (err) {
-        console.error(`kreo: a listener of ${message.event} threw`, err);
-      }
-    }
+    if (isRecord(message)) listeners.dispatch(message.event, message.payload);
   };
 
   const base = opts.reconnectMs ?? 500;
@@ -200,16 +194,7 @@ export function createBrowserBridge(
   };
   connect();
 
-  const api = buildKreoApi(invoke, (event, listener) => {
-    if (!isEventChannel(event) || typeof listener !== 'function') return () => {};
-    let set = listeners.get(event);
-    if (!set) listeners.set(event, (set = new Set()));
-    const entry = (payload: unknown) => listener(payload);
-    set.add(entry);
-    return () => {
-      set.delete(entry);
-    };
-  });
+  const api = buildKreoApi(invoke, (event, listener) => listeners.add(event, listener));
 
   return {
     api,
