@@ -143,6 +143,8 @@ export function startDesktopApp(opts: DesktopAppOptions): DesktopApp {
       renderer: opts.paths.renderer,
       iconPath: opts.paths.appIcon,
       isQuitting: () => quitting,
+      onLoadError: (err, target) =>
+        log('error', `the panel could not load ${target} (run "npm run build" if it is missing)`, err),
     });
     const window = win;
     store.add(toDisposable(() => void (!window.isDestroyed() && window.destroy())));

@@ -11,11 +11,17 @@ const home = mkdtempSync(path.join(os.tmpdir(), 'kreo-main-'));
 const shutdownListeners: (() => void)[] = [];
 const created: Record<string, unknown>[] = [];
 const disposed: string[] = [];
+const criticals: Record<string, unknown>[] = [];
 
 vi.mock('../services/host/create-host', () => ({
   createHost: async (opts: Record<string, unknown>) => {
     created.push(opts);
-    const log = { info: () => {}, warning: () => {}, error: () => {} };
+    const log = {
+      info: () => {},
+      warning: () => {},
+      error: () => {},
+      critical: (obj: Record<string, unknown>, msg: string) => void criticals.push({ ...obj, msg }),
+    };
     return {
       bus: new EventBus(),
       startFailures: [],
@@ -32,6 +38,10 @@ vi.mock('../services/host/create-host', () => ({
 }));
 
 const signalsBefore = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+const netBefore = {
+  unhandledRejection: process.listeners('unhandledRejection'),
+  uncaughtException: process.listeners('uncaughtException'),
+};
 
 afterAll(() => {
   rmSync(home, { recursive: true, force: true });
@@ -39,6 +49,10 @@ afterAll(() => {
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     for (const l of process.listeners(signal)) if (!signalsBefore[signal].includes(l)) process.off(signal, l);
   }
+  for (const l of process.listeners('unhandledRejection'))
+    if (!netBefore.unhandledRejection.includes(l)) process.off('unhandledRejection', l);
+  for (const l of process.listeners('uncaughtException'))
+    if (!netBefore.uncaughtException.includes(l)) process.off('uncaughtException', l);
 });
 
 describe('main entry', () => {
@@ -60,6 +74,17 @@ describe('main entry', () => {
     expect(store.path).toBe(path.join(home, 'settings.json'));
     expect(JSON.parse(readFileSync(store.path, 'utf8'))).toEqual({ server: { port: 8123 } });
     if (process.platform !== 'win32') expect(statSync(store.path).mode & 0o777).toBe(0o600);
+
+    // A rejection nobody handled in main is logged at CRITICAL to the host's whatsapp.log; the app keeps running.
+    const [onRejection] = process
+      .listeners('unhandledRejection')
+      .filter((l) => !netBefore.unhandledRejection.includes(l));
+    expect(onRejection).toBeTypeOf('function');
+    onRejection!(new Error('nobody awaited me'), Promise.resolve());
+    expect(criticals).toEqual([
+      expect.objectContaining({ msg: expect.stringMatching(/unhandled promise rejection/) }),
+    ]);
+    expect(state.app.exitCode).toBeNull();
 
     // `kreo host stop` (host:shutdown) quits the app, which disposes the host and exits.
     shutdownListeners[0]!();

@@ -95,6 +95,20 @@ describe('panel window', () => {
     expect(quittingWin.simulateClose()).toBe(false);
   });
 
+  it('reports a panel that cannot load (renderer not built) instead of leaving the rejection unhandled', async () => {
+    FakeBrowserWindow.loadError = new Error('ERR_FILE_NOT_FOUND (-6) loading index.html');
+    const failures: [unknown, string][] = [];
+    createMainWindow({
+      preloadPath: prod.preload,
+      renderer: prod.renderer,
+      isQuitting: () => false,
+      onLoadError: (err, target) => failures.push([err, target]),
+    });
+    await vi.waitFor(() => expect(failures).toHaveLength(1));
+    expect(failures[0]![1]).toBe('/opt/kreo/resources/app.asar/out/renderer/index.html');
+    expect(String(failures[0]![0])).toContain('ERR_FILE_NOT_FOUND');
+  });
+
   it('shows itself once ready', () => {
     const win = open();
     expect(win.visible).toBe(false);

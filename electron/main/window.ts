@@ -12,6 +12,8 @@ export interface MainWindowOptions {
   iconPath?: string;
   /** Asked on close: true lets the window really close (app quitting), false hides it instead. */
   isQuitting: () => boolean;
+  /** The panel could not load (e.g. out/renderer is missing: not built). Default: console.error. */
+  onLoadError?: (err: unknown, target: string) => void;
 }
 
 /** True when `url` is the panel itself (same file, or same dev-server origin); the #hash may differ. */
@@ -82,8 +84,13 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     win.hide();
   });
 
-  if (opts.renderer.kind === 'dev') void win.loadURL(opts.renderer.url);
-  else void win.loadFile(opts.renderer.filePath);
+  const target = opts.renderer.kind === 'dev' ? opts.renderer.url : opts.renderer.filePath;
+  const loading =
+    opts.renderer.kind === 'dev' ? win.loadURL(opts.renderer.url) : win.loadFile(opts.renderer.filePath);
+  loading.catch((err: unknown) => {
+    if (opts.onLoadError) opts.onLoadError(err, target);
+    else console.error(`kreo: the panel could not load ${target}`, err);
+  });
   return win;
 }
 

@@ -40,13 +40,15 @@ export class FakeBrowserWindow extends EventEmitter {
     super();
     FakeBrowserWindow.instances.push(this);
   }
+  /** When set, loadURL/loadFile reject with it (as Electron does when out/renderer is missing). */
+  static loadError: Error | null = null;
   loadURL(url: string) {
     this.loaded = { kind: 'url', target: url };
-    return Promise.resolve();
+    return FakeBrowserWindow.loadError ? Promise.reject(FakeBrowserWindow.loadError) : Promise.resolve();
   }
   loadFile(file: string) {
     this.loaded = { kind: 'file', target: file };
-    return Promise.resolve();
+    return FakeBrowserWindow.loadError ? Promise.reject(FakeBrowserWindow.loadError) : Promise.resolve();
   }
   show() {
     this.visible = true;
@@ -201,6 +203,7 @@ export const state = {
 };
 
 export function resetFakeElectron(): void {
+  FakeBrowserWindow.loadError = null;
   state.app = new FakeApp();
   state.session = new FakeSession();
   state.ipcHandlers.clear();
