@@ -1,7 +1,7 @@
 /**
  * Builds the Meta services for the composition root: Graph client, registration (webhook_config.log), health
- * (with default probes for Redis, disk and the listener unless the host passes its own) and the rate-limited
- * sender. start() subscribes registration to the tunnel and starts the health interval; dispose() stops them
+ * (electron/services/health: default probes for Redis, disk and the listener unless the host passes its own) and
+ * the rate-limited sender. start() subscribes registration to the tunnel and starts the health interval; dispose() stops them
  * (restoring the previous callback first when webhook.restoreOnStop asks for it).
  */
 import path from 'node:path';
@@ -10,11 +10,11 @@ import type { HomePaths } from '../core/home';
 import type { Logging } from '../logging/types';
 import type { SettingsService } from '../settings/types';
 import type { TunnelService } from '../tunnel/types';
+import { createHealthService } from '../health/create-health';
+import type { HealthService, HealthProbes } from '../health/health-service';
 import { GraphApi } from './graph-api';
 import { GraphClient, type FetchLike } from './graph-client';
 import { metaHandlers, type MetaHandlers } from './handlers';
-import { createDiskProbe, createListenerProbe, createRedisProbe } from './health-probes';
-import { HealthService, type HealthProbes } from './health-service';
 import { RegistrationService } from './registration';
 import { RegistrationStore } from './registration-store';
 import { Sender } from './sender';
@@ -77,30 +77,21 @@ export function createMetaServices(deps: MetaServicesDeps): MetaServices {
     ...(deps.preflightBudgetMs ? { preflightBudgetMs: deps.preflightBudgetMs } : {}),
     ...(deps.restoreAtShutdown !== undefined ? { restoreAtShutdown: deps.restoreAtShutdown } : {}),
   });
-  const disk = createDiskProbe(deps.paths.dataDir);
-  const health = new HealthService({
+  const health = createHealthService({
     settings,
     graph,
     tunnel: deps.tunnel,
     webhookStatus: () => registration.status(),
-    probes: {
-      redis: createRedisProbe({ settings, backlog: deps.redisBacklog }),
-      store: async () => {
-        const r = await disk();
-        const err = deps.storeError?.();
-        return err ? { ...r, writable: false, error: err } : r;
-      },
-      listener: createListenerProbe({
-        settings,
-        ...(deps.listenerAddress ? { address: deps.listenerAddress } : {}),
-        ...(deps.listenerError ? { bindError: deps.listenerError } : {}),
-      }),
-      ...deps.probes,
-    },
+    dataDir: deps.paths.dataDir,
     secretsFile: deps.paths.secretsFile,
     bus: deps.bus,
     logger: logging.whatsapp.child({ module: 'health' }),
     ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
+    ...(deps.probes ? { probes: deps.probes } : {}),
+    ...(deps.redisBacklog ? { redisBacklog: deps.redisBacklog } : {}),
+    ...(deps.listenerAddress ? { listenerAddress: deps.listenerAddress } : {}),
+    ...(deps.listenerError ? { listenerError: deps.listenerError } : {}),
+    ...(deps.storeError ? { storeError: deps.storeError } : {}),
   });
   const senderLog = logging.whatsapp.child({ module: 'sender' });
   const sender = new Sender({

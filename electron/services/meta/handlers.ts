@@ -1,6 +1,6 @@
 /** The Meta part of the contract: registration, health, sending and rate-limit status. */
 import type { Handlers } from '../../../shared/contract';
-import type { HealthService } from './health-service';
+import type { HealthService } from '../health/health-service';
 import type { RegistrationService } from './registration';
 import type { Sender } from './sender';
 

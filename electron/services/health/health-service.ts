@@ -12,7 +12,7 @@ import type {
 import type { EventBus } from '../core/event-bus';
 import type { ModuleLogger } from '../logging/types';
 import type { TunnelService } from '../tunnel/types';
-import type { GraphApi } from './graph-api';
+import type { GraphApi } from '../meta/graph-api';
 import {
   checkListener,
   checkRedis,
@@ -23,7 +23,7 @@ import {
 } from './health-checks';
 import { checkMeta, worst, type CheckResult } from './health-meta';
 import type { ListenerProbe, RedisProbe, StoreProbe } from './health-probes';
-import type { SettingsReader } from './types';
+import type { SettingsReader } from '../meta/types';
 
 export interface HealthProbes {
   redis?: RedisProbe;

@@ -7,8 +7,8 @@ import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
 import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { FetchLike } from './graph-client';
-import type { SettingsReader } from './types';
+import type { FetchLike } from '../meta/graph-client';
+import type { SettingsReader } from '../meta/types';
 
 export interface RedisProbeResult {
   reachable: boolean;

@@ -6,8 +6,8 @@
 import type { HealthCheck, HealthState } from '../../../shared/domain/meta';
 import { toErrorInfo } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings-schema';
-import type { GraphApi } from './graph-api';
-import { appAccessToken } from './types';
+import type { GraphApi } from '../meta/graph-api';
+import { appAccessToken } from '../meta/types';
 
 export const REQUIRED_SCOPES = ['whatsapp_business_messaging', 'whatsapp_business_management'] as const;
 const DAY = 86_400_000;

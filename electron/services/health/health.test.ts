@@ -6,11 +6,17 @@ import type { HealthCheckName, HealthReport, WebhookStatus } from '../../../shar
 import { startCallbackServer, type CallbackServer } from '../../../test/fakes/graph-api/callback-server';
 import { GRAPH_FAKE_DEFAULTS as D, startGraphFake, type GraphFake } from '../../../test/fakes/graph-api';
 import { EventBus } from '../core/event-bus';
-import { GraphApi } from './graph-api';
-import { GraphClient } from './graph-client';
+import { GraphApi } from '../meta/graph-api';
+import { GraphClient } from '../meta/graph-client';
 import { createDiskProbe, createListenerProbe, createRedisProbe } from './health-probes';
 import { HealthService, type HealthDeps, type HealthProbes } from './health-service';
-import { FakeTunnel, MemorySettings, startRedisServer, waitFor, type RedisServer } from './test-support';
+import {
+  FakeTunnel,
+  MemorySettings,
+  startRedisServer,
+  waitFor,
+  type RedisServer,
+} from '../meta/test-support';
 
 const VERIFY = 'verify-health-0001';
 let redis: RedisServer;
