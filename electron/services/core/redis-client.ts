@@ -1,0 +1,46 @@
+/**
+ * The one way this app opens a Redis connection (ioredis). Every client connects only when asked (lazyConnect),
+ * fails commands at once while disconnected instead of queueing them (no offline queue, one re-send after a
+ * reconnect at most), bounds its connection attempts (and, when asked, each command), and has an 'error' listener
+ * from birth, so a refused connection never becomes an unhandled 'error' event.
+ */
+import { Redis } from 'ioredis';
+
+export interface RedisClientOptions {
+  /** Bound on each connection attempt. Default 2 s. */
+  connectTimeoutMs?: number;
+  /** Bound on each command's answer. Default none. */
+  commandTimeoutMs?: number;
+  /** How often a command is re-sent after a reconnect before it fails. Default 1. */
+  maxRetriesPerRequest?: number;
+  /** Queue commands while disconnected instead of failing them. Default false. */
+  offlineQueue?: boolean;
+  /**
+   * Reconnecting after a lost or refused connection, `min(stepMs × attempt, maxMs)` apart; false: never (the
+   * client ends, and the caller may connect() again). Default 200 ms steps up to 2 s.
+   */
+  reconnect?: false | { stepMs: number; maxMs: number };
+  /** Sees connection errors. Default: ignored (the failed commands carry them). */
+  onError?: (err: Error) => void;
+}
+
+export function createRedisClient(url: string, opts: RedisClientOptions = {}): Redis {
+  const reconnect = opts.reconnect ?? { stepMs: 200, maxMs: 2_000 };
+  const client = new Redis(url, {
+    lazyConnect: true,
+    enableOfflineQueue: opts.offlineQueue ?? false,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest ?? 1,
+    connectTimeout: opts.connectTimeoutMs ?? 2_000,
+    ...(opts.commandTimeoutMs !== undefined ? { commandTimeout: opts.commandTimeoutMs } : {}),
+    retryStrategy: reconnect ? (times) => Math.min(reconnect.stepMs * times, reconnect.maxMs) : () => null,
+  });
+  client.on('error', opts.onError ?? (() => undefined));
+  return client;
+}
+
+/** Closes a client for good, at once: its listeners are dropped (errors stay handled) and the socket closed. */
+export function closeRedisClient(client: Redis): void {
+  client.removeAllListeners();
+  client.on('error', () => undefined);
+  client.disconnect();
+}
