@@ -5,9 +5,11 @@
  */
 import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
-import { randomInt } from 'node:crypto';
 import { Redis } from 'ioredis';
-import type { FetchLike } from '../meta/graph-client';
+import { callbackUrl } from '../core/callback-url';
+import type { FetchLike } from '../core/http';
+import { reachableHost } from '../core/reachable-host';
+import { sendHandshake } from '../tunnel/handshake';
 import type { SettingsReader } from '../meta/types';
 
 export interface RedisProbeResult {
@@ -96,7 +98,10 @@ export function createDiskProbe(dir: string): StoreProbe {
   };
 }
 
-/** Sends the verification handshake to the local listener (not through the tunnel). */
+/**
+ * Sends the verification handshake to the local listener (not through the tunnel), marked `X-Kreo-Probe: health`
+ * so the listener does not take it for Meta's.
+ */
 export function createListenerProbe(opts: {
   settings: SettingsReader;
   fetch?: FetchLike;
@@ -109,50 +114,28 @@ export function createListenerProbe(opts: {
   const fetchImpl: FetchLike = opts.fetch ?? ((input, init) => fetch(input, init));
   return async () => {
     const s = opts.settings.get();
-    const host = s.server.host === '0.0.0.0' || s.server.host === '::' ? '127.0.0.1' : s.server.host;
-    const configured = `http://${host.includes(':') ? `[${host}]` : host}:${s.server.port}${s.webhook.path}`;
+    const configured = callbackUrl(`http://${reachableHost(s.server.host)}:${s.server.port}`, s.webhook.path);
     const known = opts.address ? opts.address() : configured;
+    const notAnswered = { listening: false, handshakeOk: null, statusCode: null, latencyMs: null };
     if (known === null) {
-      const why = opts.bindError?.() ?? 'the listener is not bound';
-      return {
-        listening: false,
-        handshakeOk: null,
-        url: configured,
-        statusCode: null,
-        latencyMs: null,
-        error: why,
-      };
+      return { ...notAnswered, url: configured, error: opts.bindError?.() ?? 'the listener is not bound' };
     }
-    const base = known;
-    const challenge = String(randomInt(100_000_000, 2_000_000_000));
-    const url = new URL(base);
-    url.searchParams.set('hub.mode', 'subscribe');
-    url.searchParams.set('hub.challenge', challenge);
-    url.searchParams.set('hub.verify_token', s.meta.verifyToken);
-    const started = performance.now();
-    try {
-      const res = await fetchImpl(url, { signal: AbortSignal.timeout(opts.timeoutMs ?? 2_000) });
-      const body = await res.text();
-      const latencyMs = Math.round(performance.now() - started);
-      const handshakeOk = res.status === 200 && body === challenge;
-      return {
-        listening: true,
-        handshakeOk,
-        url: base,
-        statusCode: res.status,
-        latencyMs,
-        ...(handshakeOk ? {} : { error: `answered HTTP ${res.status} without the challenge` }),
-      };
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      return {
-        listening: false,
-        handshakeOk: null,
-        url: base,
-        statusCode: null,
-        latencyMs: null,
-        error: code ?? (err as Error).message,
-      };
-    }
+    const outcome = await sendHandshake({
+      url: known,
+      verifyToken: s.meta.verifyToken,
+      fetch: fetchImpl,
+      timeoutMs: opts.timeoutMs ?? 2_000,
+      probe: 'health',
+      userAgent: 'KREO-WhatsApp-Panel/health',
+    });
+    if (outcome.kind === 'failure') return { ...notAnswered, url: known, error: outcome.reason };
+    return {
+      listening: true,
+      handshakeOk: outcome.ok,
+      url: known,
+      statusCode: outcome.status,
+      latencyMs: Math.round(outcome.elapsedMs),
+      ...(outcome.ok ? {} : { error: `answered HTTP ${outcome.status} without the challenge` }),
+    };
   };
 }

@@ -7,13 +7,14 @@
 import path from 'node:path';
 import type { EventBus } from '../core/event-bus';
 import type { HomePaths } from '../core/home';
+import type { FetchLike } from '../core/http';
 import type { Logging } from '../logging/types';
 import type { SettingsService } from '../settings/types';
 import type { TunnelService } from '../tunnel/types';
 import { createHealthService } from '../health/create-health';
 import type { HealthService, HealthProbes } from '../health/health-service';
 import { GraphApi } from './graph-api';
-import { GraphClient, type FetchLike } from './graph-client';
+import { GraphClient } from './graph-client';
 import { metaHandlers, type MetaHandlers } from './handlers';
 import { RegistrationService } from './registration';
 import { RegistrationStore } from './registration-store';

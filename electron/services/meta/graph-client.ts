@@ -4,10 +4,9 @@
  */
 import type { z } from 'zod';
 import { KreoError } from '../../../shared/errors';
+import type { FetchLike } from '../core/http';
 import type { ModuleLogger } from '../logging/types';
 import { graphErrorBodySchema, graphErrorToKreo, httpErrorToKreo, isTransient } from './graph-errors';
-
-export type FetchLike = (input: string | URL, init?: RequestInit) => Promise<Response>;
 
 export interface GraphEndpointConfig {
   /** e.g. https://graph.facebook.com */

@@ -3,26 +3,29 @@
  * to the same files. Lets `kreo webhook status|unregister`, `kreo health`, `kreo send` and `kreo ratelimit status`
  * work before `kreo serve`.
  */
-import type { TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { EventBus } from '../core/event-bus';
 import type { HomePaths } from '../core/home';
 import { toDisposable } from '../core/lifecycle';
 import { createLogging } from '../logging/logging';
 import type { SettingsService } from '../settings/types';
-import { createMetaServices, type MetaServices } from './create-meta-services';
+import { stoppedTunnelStatusFor } from '../tunnel/tunnel-plan';
+import { createMetaServices, type MetaServices, type MetaServicesDeps } from './create-meta-services';
 
-const stopped = (s: SettingsService): TunnelStatus => ({
-  state: 'stopped',
-  url: null,
-  localTarget: `http://${s.get().server.host}:${s.get().server.port}`,
-  domain: null,
-  startedAt: null,
-  uptimeMs: null,
-  lastError: null,
-  connection: null,
-  connectionChanges: [],
-});
+/** The tunnel as a process without a host sees it: stopped, as `kreo ngrok status` reports it without a host. */
+export function stoppedTunnelView(settings: Pick<SettingsService, 'get'>): MetaServicesDeps['tunnel'] {
+  return {
+    status: () => stoppedTunnelStatusFor(settings.get()),
+    onDidChangeStatus: () => toDisposable(() => undefined),
+    testConnection: async () => {
+      throw new KreoError(
+        'TUNNEL_NOT_RUNNING',
+        'No KREO host is running, so no tunnel either.',
+        'Start it with `kreo ngrok start`.',
+      );
+    },
+  };
+}
 
 export async function createLocalMetaServices(
   settings: SettingsService,
@@ -36,17 +39,7 @@ export async function createLocalMetaServices(
   const meta = createMetaServices({
     settings,
     logging,
-    tunnel: {
-      status: () => stopped(settings),
-      onDidChangeStatus: () => toDisposable(() => undefined),
-      testConnection: async () => {
-        throw new KreoError(
-          'TUNNEL_NOT_RUNNING',
-          'No KREO host is running, so no tunnel either.',
-          'Start it with `kreo ngrok start`.',
-        );
-      },
-    },
+    tunnel: stoppedTunnelView(settings),
     bus: new EventBus(),
     paths,
     healthIntervalMs: 0,

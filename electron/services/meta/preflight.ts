@@ -1,15 +1,25 @@
 /**
  * Preflight: before asking Meta to save a callback, do what Meta will do, through the public URL: the verification
- * handshake with a random challenge, then a signed test POST, each timed against Meta's ~6 s budget. A failure
- * names its precise cause (tunnel down, interstitial page, wrong answer, 401, too slow…).
+ * handshake (tunnel/handshake.ts) with a random challenge, then a signed test POST, each timed against Meta's ~6 s
+ * budget. A failure names its precise cause (tunnel down, interstitial page, wrong answer, 401, too slow…).
  *
  * The test POST is a Meta-shaped envelope whose only change has `field: "kreo_preflight"` (value
  * `{kreo_preflight: true, nonce, sent_at}`) and carries the header `X-Kreo-Preflight: <nonce>`, so it is easy to
  * recognise (and ignore) in the event store and in a forwarded app.
  */
-import { createHmac, randomBytes, randomInt } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { KreoError } from '../../../shared/errors';
-import type { FetchLike } from './graph-client';
+import { fetchFailureOf, readBodyCapped, type FetchLike } from '../core/http';
+import {
+  HANDSHAKE_BODY_LIMIT,
+  META_USER_AGENT,
+  ngrokPageOf,
+  sendHandshake,
+  type HandshakeOutcome,
+  type NgrokPage,
+  type NgrokPageKind,
+} from '../tunnel/handshake';
+import { SIGNATURE_HEADER, signBody } from '../webhook/signature';
 
 export const PREFLIGHT_FIELD = 'kreo_preflight';
 export const PREFLIGHT_HEADER = 'x-kreo-preflight';
@@ -72,21 +82,24 @@ const HINTS: Record<PreflightCause, string> = {
   http_error: 'The URL answered with an unexpected HTTP status; see webhook_config.log.',
 };
 
-function ngrokCode(res: Response, body: string): string | null {
-  const header = res.headers.get('ngrok-error-code');
-  if (header) return header;
-  const m = /ERR_NGROK_\d+/.exec(body);
-  return m ? m[0] : null;
+const NGROK_CAUSE: Record<NgrokPageKind, PreflightCause> = {
+  interstitial: 'interstitial',
+  upstream_down: 'listener_down',
+  tunnel: 'tunnel_down',
+};
+
+interface Answer {
+  status: number;
+  headers: Headers;
+  body: string;
+  ngrok: NgrokPage | null;
 }
 
 /** Classifies an answer that is not the expected one. */
-function classifyAnswer(res: Response, body: string, expected: 'challenge' | 'accepted'): PreflightCause {
-  const ngrok = ngrokCode(res, body);
-  if (ngrok === 'ERR_NGROK_8012' || ngrok === 'ERR_NGROK_3004') return 'listener_down';
-  if (ngrok === 'ERR_NGROK_6024') return 'interstitial';
-  if (ngrok) return 'tunnel_down';
+function classifyAnswer(res: Answer, expected: 'challenge' | 'accepted'): PreflightCause {
+  if (res.ngrok) return NGROK_CAUSE[res.ngrok.kind];
   const html =
-    /text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*<(!doctype|html)/i.test(body);
+    /text\/html/i.test(res.headers.get('content-type') ?? '') || /^\s*<(!doctype|html)/i.test(res.body);
   if (res.status === 200 && html) return 'interstitial';
   if (res.status === 502 || res.status === 504) return 'listener_down';
   if (expected === 'challenge') {
@@ -101,48 +114,73 @@ function classifyAnswer(res: Response, body: string, expected: 'challenge' | 'ac
   return 'http_error';
 }
 
-function failureOfThrow(err: unknown, budgetMs: number): { cause: PreflightCause; detail: string } {
-  const name = (err as { name?: string })?.name;
-  if (name === 'TimeoutError' || name === 'AbortError') {
-    return { cause: 'too_slow', detail: `no answer within ${budgetMs} ms` };
+/** A step that got an answer: failed with its cause, too slow, or ok. */
+function answeredStep(
+  res: Answer,
+  cause: PreflightCause | null,
+  ms: number,
+  budgetMs: number,
+): PreflightStep {
+  if (cause) {
+    const detail = res.body.replace(/\s+/g, ' ').slice(0, 120);
+    return { ok: false, statusCode: res.status, elapsedMs: ms, cause, detail };
   }
-  const code = (err as { cause?: { code?: string } })?.cause?.code;
-  return { cause: 'tunnel_down', detail: `the public URL could not be reached${code ? ` (${code})` : ''}` };
+  if (ms > budgetMs) {
+    return {
+      ok: false,
+      statusCode: res.status,
+      elapsedMs: ms,
+      cause: 'too_slow',
+      detail: `answered after ${ms} ms`,
+    };
+  }
+  return { ok: true, statusCode: res.status, elapsedMs: ms };
 }
 
-async function timedStep(
+/** A step that got no answer. */
+function unansweredStep(timedOut: boolean, reason: string, ms: number, budgetMs: number): PreflightStep {
+  return timedOut
+    ? {
+        ok: false,
+        statusCode: null,
+        elapsedMs: ms,
+        cause: 'too_slow',
+        detail: `no answer within ${budgetMs} ms`,
+      }
+    : {
+        ok: false,
+        statusCode: null,
+        elapsedMs: ms,
+        cause: 'tunnel_down',
+        detail: `the public URL could not be reached (${reason})`,
+      };
+}
+
+function handshakeStep(outcome: HandshakeOutcome, budgetMs: number): PreflightStep {
+  const ms = Math.round(outcome.elapsedMs);
+  if (outcome.kind === 'failure') return unansweredStep(outcome.timedOut, outcome.reason, ms, budgetMs);
+  return answeredStep(outcome, outcome.ok ? null : classifyAnswer(outcome, 'challenge'), ms, budgetMs);
+}
+
+async function postStep(
   budgetMs: number,
   call: (signal: AbortSignal) => Promise<Response>,
-  judge: (res: Response, body: string) => PreflightStep['cause'] | null,
 ): Promise<PreflightStep> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
     const res = await call(AbortSignal.timeout(budgetMs));
-    const body = await res.text();
-    const cause = judge(res, body);
-    const ms = elapsed();
-    if (cause) {
-      return {
-        ok: false,
-        statusCode: res.status,
-        elapsedMs: ms,
-        cause,
-        detail: body.replace(/\s+/g, ' ').slice(0, 120),
-      };
-    }
-    if (ms > budgetMs) {
-      return {
-        ok: false,
-        statusCode: res.status,
-        elapsedMs: ms,
-        cause: 'too_slow',
-        detail: `answered after ${ms} ms`,
-      };
-    }
-    return { ok: true, statusCode: res.status, elapsedMs: ms };
+    const body = await readBodyCapped(res, HANDSHAKE_BODY_LIMIT);
+    const answer = { status: res.status, headers: res.headers, body, ngrok: ngrokPageOf(res.headers, body) };
+    return answeredStep(
+      answer,
+      res.status === 200 ? null : classifyAnswer(answer, 'accepted'),
+      elapsed(),
+      budgetMs,
+    );
   } catch (err) {
-    return { ok: false, statusCode: null, elapsedMs: elapsed(), ...failureOfThrow(err, budgetMs) };
+    const { timedOut, reason } = fetchFailureOf(err);
+    return unansweredStep(timedOut, reason, elapsed(), budgetMs);
   }
 }
 
@@ -172,40 +210,37 @@ export function preflightPayload(opts: { wabaId?: string; phoneNumberId?: string
       },
     ],
   });
-  const signature = `sha256=${createHmac('sha256', opts.appSecret).update(body).digest('hex')}`;
-  return { body, nonce, signature };
+  return { body, nonce, signature: signBody(opts.appSecret, body) };
 }
 
 export async function runPreflight(opts: PreflightOptions): Promise<PreflightReport> {
   const budgetMs = opts.budgetMs ?? META_BUDGET_MS;
-  const challenge = String(randomInt(100_000_000, 2_000_000_000));
-  const url = new URL(opts.callbackUrl);
-  url.searchParams.set('hub.mode', 'subscribe');
-  url.searchParams.set('hub.challenge', challenge);
-  url.searchParams.set('hub.verify_token', opts.verifyToken);
-  const handshake = await timedStep(
+  const handshake = handshakeStep(
+    await sendHandshake({
+      url: opts.callbackUrl,
+      verifyToken: opts.verifyToken,
+      fetch: opts.fetch,
+      timeoutMs: budgetMs,
+      probe: 'preflight',
+    }),
     budgetMs,
-    (signal) => opts.fetch(url, { method: 'GET', headers: { 'user-agent': 'facebookexternalua' }, signal }),
-    (res, body) => (res.status === 200 && body === challenge ? null : classifyAnswer(res, body, 'challenge')),
   );
   if (!handshake.ok) return { ok: false, url: opts.callbackUrl, handshake, post: null };
 
   const { body, nonce, signature } = preflightPayload(opts);
-  const post = await timedStep(
-    budgetMs,
-    (signal) =>
-      opts.fetch(opts.callbackUrl, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'facebookexternalua',
-          'x-hub-signature-256': signature,
-          [PREFLIGHT_HEADER]: nonce,
-        },
-        body,
-        signal,
-      }),
-    (res, text) => (res.status === 200 ? null : classifyAnswer(res, text, 'accepted')),
+  const post = await postStep(budgetMs, (signal) =>
+    opts.fetch(opts.callbackUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': META_USER_AGENT,
+        [SIGNATURE_HEADER]: signature,
+        [PREFLIGHT_HEADER]: nonce,
+      },
+      body,
+      redirect: 'manual',
+      signal,
+    }),
   );
   return { ok: post.ok, url: opts.callbackUrl, handshake, post };
 }

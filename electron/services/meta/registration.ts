@@ -10,15 +10,16 @@ import type { TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError, toErrorInfo, type ErrorInfo } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings-schema';
 import type { EventBus } from '../core/event-bus';
+import { callbackUrl } from '../core/callback-url';
+import type { FetchLike } from '../core/http';
 import { DisposableStore } from '../core/lifecycle';
 import type { ModuleLogger } from '../logging/types';
 import { CallbackTargets, requireMetaConfig, targetIdFor } from './callback-targets';
 import type { GraphApi } from './graph-api';
-import type { FetchLike } from './graph-client';
 import { graphCodeOf } from './graph-errors';
 import { preflightError, runPreflight, type PreflightReport } from './preflight';
 import type { RegistrationRecord, RegistrationStore } from './registration-store';
-import { callbackUrlFor, type SettingsWriter, type TunnelView } from './types';
+import type { SettingsWriter, TunnelView } from './types';
 
 export interface RegistrationDeps {
   settings: SettingsWriter;
@@ -72,7 +73,7 @@ export class RegistrationService {
   expectedUrl(): string | null {
     const st = this.deps.tunnel.status();
     if (st.state !== 'online' || !st.url) return null;
-    return callbackUrlFor(st.url, this.deps.settings.get().webhook.path);
+    return callbackUrl(st.url, this.deps.settings.get().webhook.path);
   }
 
   /** Runs the preflight against the current public URL without registering. */
@@ -375,7 +376,7 @@ export class RegistrationService {
     const s = this.deps.settings.get();
     if (st.state === 'online' && st.url) {
       if (!s.webhook.autoRegister) return;
-      const url = callbackUrlFor(st.url, s.webhook.path);
+      const url = callbackUrl(st.url, s.webhook.path);
       if (url === this.autoTarget) return;
       this.autoTarget = url;
       if (s.webhook.registered && s.webhook.registeredUrl === url) return;

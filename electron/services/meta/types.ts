@@ -17,8 +17,3 @@ export type MetaConfig = Settings['meta'];
 export function appAccessToken(meta: MetaConfig): string {
   return `${meta.appId}|${meta.appSecret}`;
 }
-
-/** The callback URL a public tunnel URL implies: public URL + webhook.path. */
-export function callbackUrlFor(publicUrl: string, webhookPath: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}${webhookPath.startsWith('/') ? webhookPath : `/${webhookPath}`}`;
-}

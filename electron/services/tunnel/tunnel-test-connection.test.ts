@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeNgrokDriver, FakeSettings, RecordingLogger } from './testing';
 import { TunnelManager } from './tunnel-manager';
-import { handshakeUrl, ngrokPageCode } from './tunnel-test-connection';
 
 const VERIFY = 'verify-Token-42';
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => void;
@@ -152,21 +151,5 @@ describe('testConnection', () => {
     managers.push(manager);
     const result = await manager.testConnection();
     expect(result).toMatchObject({ ok: false, url: null, error: { code: 'TUNNEL_NOT_RUNNING' } });
-  });
-});
-
-describe('handshake helpers', () => {
-  it('builds the URL under the public URL’s path', () => {
-    const url = handshakeUrl('https://a.ngrok-free.app/', '/webhook', 't k', '123');
-    expect(url.origin + url.pathname).toBe('https://a.ngrok-free.app/webhook');
-    expect(url.searchParams.get('hub.verify_token')).toBe('t k');
-    expect(url.searchParams.get('hub.mode')).toBe('subscribe');
-  });
-
-  it('does not mistake a body mentioning nothing ngrok-ish for an ngrok page', () => {
-    expect(ngrokPageCode({ headers: new Headers() }, '123456')).toBeNull();
-    expect(ngrokPageCode({ headers: new Headers({ 'ngrok-error-code': 'ERR_NGROK_3200' }) }, '')).toBe(
-      'ERR_NGROK_3200',
-    );
   });
 });

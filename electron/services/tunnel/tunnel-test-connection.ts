@@ -1,12 +1,14 @@
 /**
- * The round-trip test: Meta's verification handshake (GET <url><path>?hub.mode=subscribe&hub.verify_token=…&
- * hub.challenge=<random digits>) sent through the public URL, as Meta would. Reports whether the challenge came
- * back and how long it took, and explains ngrok's interstitial (ERR_NGROK_6024) and error pages.
+ * The round-trip test: Meta's verification handshake (handshake.ts) sent through the public URL + webhook.path, as
+ * Meta would. Reports whether the challenge came back and how long it took, and explains ngrok's interstitial
+ * (ERR_NGROK_6024) and error pages.
  * The verify token is a secret: it is sent, never reported or logged (the reported URL carries no query).
  */
-import { randomInt } from 'node:crypto';
 import type { TestConnectionResult } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
+import { callbackUrl } from '../core/callback-url';
+import type { FetchLike } from '../core/http';
+import { sendHandshake } from './handshake';
 import { scrubSecrets, translateNgrokCode } from './ngrok-errors';
 
 export interface TestConnectionInput {
@@ -16,67 +18,25 @@ export interface TestConnectionInput {
   localTarget: string;
   domain: string | null;
   timeoutMs: number;
-  fetch: typeof fetch;
+  fetch: FetchLike;
   now: () => number;
   /** Secrets to scrub from anything reported. */
   secrets: string[];
 }
 
-const BODY_LIMIT = 64 * 1024;
-
-export function randomChallenge(): string {
-  return String(randomInt(1_000_000_000, 10_000_000_000));
-}
-
-export function handshakeUrl(
-  publicUrl: string,
-  webhookPath: string,
-  verifyToken: string,
-  challenge: string,
-): URL {
-  const url = new URL(publicUrl);
-  const base = url.pathname.replace(/\/+$/, '');
-  url.pathname = `${base}${webhookPath.startsWith('/') ? '' : '/'}${webhookPath}`;
-  url.search = new URLSearchParams({
-    'hub.mode': 'subscribe',
-    'hub.verify_token': verifyToken,
-    'hub.challenge': challenge,
-  }).toString();
-  return url;
-}
-
-async function readCapped(res: Response): Promise<string> {
-  if (!res.body) return '';
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  while (size < BODY_LIMIT) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-  }
-  if (size >= BODY_LIMIT) await reader.cancel().catch(() => undefined);
-  return Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8');
-}
-
-/** ngrok's code from the `ngrok-error-code` header or an ngrok-branded page, else null. */
-export function ngrokPageCode(res: { headers: Headers }, body: string): string | null {
-  const header = res.headers.get('ngrok-error-code');
-  if (header && /^ERR_NGROK_\d+$/.test(header.trim())) return header.trim();
-  if (/ngrok-skip-browser-warning/i.test(body) && /<html/i.test(body)) return 'ERR_NGROK_6024';
-  const inBody = /ERR_NGROK_\d+/.exec(body);
-  return inBody && /ngrok/i.test(body.replace(inBody[0], '')) ? inBody[0] : null;
-}
-
 export async function runTestConnection(input: TestConnectionInput): Promise<TestConnectionResult> {
-  const challenge = randomChallenge();
-  const url = handshakeUrl(input.publicUrl, input.webhookPath, input.verifyToken, challenge);
-  const shownUrl = `${url.origin}${url.pathname}`;
-  const started = input.now();
+  const outcome = await sendHandshake({
+    url: callbackUrl(input.publicUrl, input.webhookPath),
+    verifyToken: input.verifyToken,
+    fetch: input.fetch,
+    timeoutMs: input.timeoutMs,
+    probe: 'tunnel-test',
+    userAgent: 'KREO-WhatsApp-Panel/test-connection',
+    now: input.now,
+  });
   const result = (fields: Partial<TestConnectionResult>): TestConnectionResult => ({
     ok: false,
-    url: shownUrl,
+    url: outcome.shownUrl,
     statusCode: null,
     roundTripMs: null,
     challengeMatched: false,
@@ -84,44 +44,32 @@ export async function runTestConnection(input: TestConnectionInput): Promise<Tes
     ...fields,
   });
 
-  let res: Response;
-  let body: string;
-  try {
-    res = await input.fetch(url, {
-      method: 'GET',
-      headers: { 'user-agent': 'KREO-WhatsApp-Panel/test-connection', accept: '*/*' },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(input.timeoutMs),
-    });
-    body = await readCapped(res);
-  } catch (err) {
-    const name = (err as Error)?.name;
-    const timedOut = name === 'TimeoutError' || name === 'AbortError';
-    const cause = (err as { cause?: { code?: string; message?: string } })?.cause;
-    const why = cause?.code ?? cause?.message ?? (err as Error)?.message ?? String(err);
-    const error = timedOut
+  if (outcome.kind === 'failure') {
+    const error = outcome.timedOut
       ? new KreoError(
           'TUNNEL_TEST_FAILED',
-          `No answer through ${shownUrl} within ${Math.round(input.timeoutMs / 1000)} s.`,
+          `No answer through ${outcome.shownUrl} within ${Math.round(input.timeoutMs / 1000)} s.`,
           'Check the tunnel status (kreo ngrok status) and that the webhook listener is running (kreo serve); then test again.',
         )
       : new KreoError(
           'TUNNEL_TEST_FAILED',
-          `The request to ${shownUrl} failed (${scrubSecrets(why, input.secrets)}).`,
+          `The request to ${outcome.shownUrl} failed (${scrubSecrets(outcome.reason, input.secrets)}).`,
           'Check your internet connection and the tunnel status (kreo ngrok status), then test again.',
         );
-    return result({ roundTripMs: timedOut ? null : input.now() - started, error: error.toInfo() });
+    return result({ roundTripMs: outcome.timedOut ? null : outcome.elapsedMs, error: error.toInfo() });
   }
 
-  const roundTripMs = input.now() - started;
-  const challengeMatched = body.trim() === challenge;
-  const base = { statusCode: res.status, roundTripMs, challengeMatched };
-  if (res.status === 200 && challengeMatched) return result({ ...base, ok: true });
-
-  const ctx = { domain: input.domain, localTarget: input.localTarget, secrets: input.secrets };
-  const ngrokCode = ngrokPageCode(res, body);
-  if (ngrokCode) return result({ ...base, error: translateNgrokCode(ngrokCode, ctx).toInfo() });
-  return result({ ...base, error: explainStatus(res.status, body, input).toInfo() });
+  const base = {
+    statusCode: outcome.status,
+    roundTripMs: outcome.elapsedMs,
+    challengeMatched: outcome.challengeMatched,
+  };
+  if (outcome.ok) return result({ ...base, ok: true });
+  if (outcome.ngrok) {
+    const ctx = { domain: input.domain, localTarget: input.localTarget, secrets: input.secrets };
+    return result({ ...base, error: translateNgrokCode(outcome.ngrok.code, ctx).toInfo() });
+  }
+  return result({ ...base, error: explainStatus(outcome.status, outcome.body, input).toInfo() });
 }
 
 function explainStatus(status: number, body: string, input: TestConnectionInput): KreoError {
