@@ -264,6 +264,12 @@ export class EventStore {
     return this.stmt.nextDue.get(target, JSON.stringify([...exclude]))?.next ?? null;
   }
 
+  /** The newest delivery id (0 when empty). */
+  lastDeliveryId(): number {
+    const row = this.db.prepare('SELECT max(id) AS m FROM deliveries').get() as { m: number | null };
+    return row.m ?? 0;
+  }
+
   backlog(): { redis: number; forward: number } {
     const out = { redis: 0, forward: 0 };
     for (const row of this.stmt.backlog.all()) {

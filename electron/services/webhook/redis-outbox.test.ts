@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventSummary } from '../../../shared/domain/events';
+import { sha256 } from './ingest';
 import { payloadContext, triggerBody } from './meta-payloads';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
@@ -178,6 +179,34 @@ describe('Redis outbox', () => {
     const more = await send(again, 2);
     await waitFor(() => again.pipeline.outboxBacklog().redis === 0, { what: 'reconciled' });
     expect(await streamEventIds(c)).toEqual([...ids, ...more]);
+  });
+
+  it('an outbox row whose in-memory copy never comes is read back from the store after a moment', async () => {
+    const server = await redisServer();
+    const t = await pipelineWith(server.url);
+    const [first] = await send(t, 1);
+    const c = client(server.url);
+    await waitFor(async () => (await c.xlen(STREAM)) === 1);
+    // Stored and queued without going through the ingestor, so no copy is handed to the outbox.
+    const store = t.pipeline.store!;
+    const body = Buffer.from(triggerBody('reaction', ctx));
+    const { id } = await store.committer.write(() =>
+      store.insertDelivery({
+        receivedAt: Date.now(),
+        source: 'webhook',
+        signature: 'valid',
+        contentType: 'application/json',
+        body,
+        hash: sha256(body),
+        headers: { 'x-hub-signature-256': signBody(TEST_SECRET, body) },
+        targets: { redis: true, forward: false },
+      }),
+    );
+    t.settings.set({ 'redis.stream': STREAM }); // wakes the worker (a settings change re-checks the outbox)
+    await waitFor(async () => (await c.xlen(STREAM)) === 2, { what: 'the row read from the store' });
+    expect(await streamEventIds(c)).toEqual([first, id]);
+    const [, kv] = ((await c.xrange(STREAM, '-', '+')) as [string, string[]][]).at(-1)!;
+    expect(fieldsOf(kv)).toMatchObject({ kinds: 'message', body: body.toString() });
   });
 
   it('redis.url can be set at runtime; events stored while it was empty are not queued', async () => {

@@ -5,13 +5,11 @@
  * the stream's tail first and skips what already got in, so an event is appended once.
  */
 import { Redis } from 'ioredis';
-import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import { backoffDelay, Waker } from './backoff';
 import type { EventStore } from './event-store';
-import { normaliseBody } from './parser';
+import { storedStreamSource, streamFieldsOf, type StreamSource } from './stream-entry';
 import type { OutboxRow } from './store-rows';
-import { iso } from './store-rows';
 
 export interface RedisOutboxOptions {
   batchSize: number;
@@ -55,71 +53,8 @@ export interface RedisStatus {
   lastError: string | null;
 }
 
-/** What a stream entry is made of: the stored delivery and its records. */
-export interface StreamSource {
-  id: number;
-  receivedAt: number;
-  source: string;
-  signature: string;
-  contentType: string;
-  /** X-Hub-Signature-256 as received ('' when none). */
-  hubSignature: string;
-  body: Buffer;
-  records: EventRecord[];
-}
-
-/** The fields of one stream entry (documented in the README). */
-export function streamFieldsOf(instanceId: string, s: StreamSource): (string | Buffer)[] {
-  const distinct = (values: (string | null)[]) =>
-    [...new Set(values.filter((v): v is string => !!v))].join(',');
-  const records = s.records;
-  return [
-    'event_id',
-    String(s.id),
-    'instance',
-    instanceId,
-    'dedupe_key',
-    `${instanceId}:${s.id}`,
-    'received_at',
-    iso(s.receivedAt),
-    'source',
-    s.source,
-    'signature',
-    s.signature,
-    'kinds',
-    distinct(records.map((r) => r.kind)),
-    'fields',
-    distinct(records.map((r) => r.field)),
-    'message_ids',
-    distinct(records.map((r) => r.messageId)),
-    'waba_id',
-    records.find((r) => r.wabaId)?.wabaId ?? '',
-    'phone_number_id',
-    records.find((r) => r.phoneNumberId)?.phoneNumberId ?? '',
-    'content_type',
-    s.contentType,
-    'x_hub_signature_256',
-    s.hubSignature,
-    'body',
-    s.body,
-  ];
-}
-
-/** The stream entry of a stored delivery read back from the store (after a restart, or past the memory cap). */
-export function storedStreamSource(store: EventStore, deliveryId: number): StreamSource | null {
-  const stored = store.getBody(deliveryId);
-  if (!stored) return null;
-  return {
-    id: stored.id,
-    receivedAt: stored.receivedAt,
-    source: stored.source,
-    signature: stored.signature,
-    contentType: stored.contentType,
-    hubSignature: stored.headers['x-hub-signature-256'] ?? '',
-    body: stored.body,
-    records: normaliseBody(stored.body),
-  };
-}
+/** How long an outbox row may wait for its in-memory copy before it is read from the store instead. */
+const HANDOVER_WAIT_MS = 1_000;
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -140,10 +75,18 @@ export class RedisOutbox {
   /** Stream sources of events stored while running, by delivery id (the store is read only for the rest). */
   private readonly memory = new Map<number, StreamSource>();
   private memoryBytes = 0;
+  /**
+   * Every queued event up to this id has been handed over (remember()) or was stored before this worker started.
+   * Later outbox rows are committed but not handed over yet: they wait for the next batch instead of being read
+   * back from the store a moment before their copy arrives.
+   */
+  private handedOver: number;
+  private waitingSince: { id: number; at: number } | null = null;
   private stopGathering: (() => void) | null = null;
 
   constructor(private readonly deps: RedisOutboxDeps) {
     this.opts = { ...DEFAULT_REDIS_OPTIONS, ...deps.options };
+    this.handedOver = deps.store.lastDeliveryId();
   }
 
   start(): void {
@@ -159,6 +102,7 @@ export class RedisOutbox {
 
   /** Keeps the stream entry of a just-stored, queued event, so appending it needs no read of the store. */
   remember(source: StreamSource): void {
+    this.handedOver = Math.max(this.handedOver, source.id);
     if (this.memoryBytes + source.body.length > this.opts.memoryBytes || this.memory.has(source.id)) return;
     this.memory.set(source.id, source);
     this.memoryBytes += source.body.length;
@@ -253,9 +197,11 @@ export class RedisOutbox {
         await this.waker.sleepUntil(Date.now() + 1_000);
         continue;
       }
-      const rows = this.deps.store.pendingOutbox('redis', 0, this.opts.batchSize);
+      const pending = this.deps.store.pendingOutbox('redis', 0, this.opts.batchSize);
+      const rows = this.handedOverPrefix(pending);
       if (rows.length === 0) {
-        await this.waker.sleepUntil(Date.now() + 60_000);
+        // Nothing, or only rows whose copy is on its way (the ingestor's kick wakes us; re-check within a second).
+        await this.waker.sleepUntil(Date.now() + (pending.length ? HANDOVER_WAIT_MS : 60_000));
         continue;
       }
       try {
@@ -282,6 +228,26 @@ export class RedisOutbox {
     if (!source) return;
     this.memory.delete(id);
     this.memoryBytes -= source.body.length;
+  }
+
+  /**
+   * The rows to append now, in order: up to the first one not handed over yet. A row still not handed over after
+   * HANDOVER_WAIT_MS (its copy is never coming) is read back from the store like any other.
+   */
+  private handedOverPrefix(pending: OutboxRow[]): OutboxRow[] {
+    const cut = pending.findIndex((r) => r.delivery_id > this.handedOver);
+    if (cut === -1) {
+      this.waitingSince = null;
+      return pending;
+    }
+    const first = pending[cut]!.delivery_id;
+    if (this.waitingSince?.id !== first) this.waitingSince = { id: first, at: Date.now() };
+    else if (Date.now() - this.waitingSince.at >= HANDOVER_WAIT_MS) {
+      this.handedOver = first;
+      this.waitingSince = null;
+      return this.handedOverPrefix(pending);
+    }
+    return pending.slice(0, cut);
   }
 
   /** Waits gatherMs (only dispose cuts it short) so that the next batch takes what arrived meanwhile. */
