@@ -1,11 +1,18 @@
 /**
  * Webhook ingest throughput: signed POSTs (unique bodies, a realistic text message) against the real listener with
- * durability on (SQLite WAL, synchronous=FULL, group commit, whatsapp.log written), without and with Redis, versus
- * a bare Fastify route answering 200 in the same run. The load generator (autocannon) runs in its own process.
- * Prints req/s, p50/p99 latency, the ratio to the bare route, live push latency, and checks that every 2xx was
- * stored (and, with Redis, reached the stream).
- * Targets: ratio ≥ 0.5 without Redis; p99 < 15 ms at 10 connections; events:new pushed within 100 ms.
- * Run: npx tsx bench/webhook-ingest.ts [--short] [--connections N] [--duration S]
+ * durability on (SQLite WAL, every 200 sent after an fdatasync of the WAL that covers it, group commit,
+ * whatsapp.log written), without and with Redis, versus a bare Fastify route answering 200 in the same run.
+ *
+ * The three servers run side by side and are measured in interleaved slices (bare, durable, durable + Redis, bare,
+ * …), each ratio taken within one slice triple and the median reported: on a shared machine whose load changes
+ * from second to second, a baseline measured minutes apart swings several-fold. The load generator (autocannon)
+ * runs in its own process. Prints req/s, p50/p99 latency, the ratios, CPU time per request (this process, all
+ * threads; and the load generator), where the durable path's time goes (commits, WAL flushes, checkpoints), live
+ * push latency, and checks that every 2xx was stored (and, with Redis, reached the stream).
+ *
+ * Targets (issues 4 and 8), judged at 10 connections: ratio ≥ 0.5 without Redis and ≥ 0.4 with it, p99 < 15 ms;
+ * at any concurrency: events:new pushed within 100 ms, nothing acknowledged lost, the stream complete.
+ * Run: npx tsx bench/webhook-ingest.ts [--short] [--connections N] [--slices K] [--slice-seconds S]
  */
 import { execFile } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -17,9 +24,11 @@ import { Redis } from 'ioredis';
 import type { EventSummary } from '../shared/domain/events';
 import { EventBus } from '../electron/services/core/event-bus';
 import { createLogging } from '../electron/services/logging/logging';
+import type { CommitStats } from '../electron/services/webhook/group-commit';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
-import { createWebhookPipeline, type WebhookPipeline } from '../electron/services/webhook/pipeline';
+import { createWebhookPipeline } from '../electron/services/webhook/pipeline';
 import { FakeSettings, freePort, startRedisServer, waitFor } from '../electron/services/webhook/test-support';
+import type { CheckpointerStats } from '../electron/services/webhook/wal-checkpointer';
 
 const args = process.argv.slice(2);
 const SHORT = args.includes('--short');
@@ -28,10 +37,14 @@ const argValue = (name: string, fallback: number) => {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
 const CONNECTIONS = argValue('--connections', 10);
-const DURATION = argValue('--duration', SHORT ? 3 : 10);
+const SLICES = argValue('--slices', SHORT ? 3 : 6);
+const SLICE_S = argValue('--slice-seconds', SHORT ? 1 : 2);
 const WARMUP = SHORT ? 1 : 2;
 const SECRET = 'benchsecret0123456789abcdef';
 const CLIENT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'webhook-ingest-client.mjs');
+/** The concurrency the issues' speed targets are set for; other runs show their ratios without judging them. */
+const TARGET_CONNECTIONS = 10;
+const JUDGED = CONNECTIONS === TARGET_CONNECTIONS;
 
 // A text message as Meta sends it, with a placeholder that makes every body (and its wamid) unique.
 const TEMPLATE = triggerBody(
@@ -47,21 +60,26 @@ interface Load {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** CPU time of the load generator during the run (µs). */
+  clientCpuUs: number;
+  /** CPU time of this process (every thread: event loop, thread pool, checkpoint worker) during the run (µs). */
+  serverCpuUs: number;
 }
 
 function load(url: string, duration: number, secret: string | null): Promise<Load> {
   const cfg = JSON.stringify({ url, connections: CONNECTIONS, duration, template: TEMPLATE, secret });
+  const cpu0 = process.cpuUsage();
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [CLIENT, cfg], { maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      const cpu = process.cpuUsage(cpu0);
       if (err) reject(new Error(`load generator failed: ${stderr || err.message}`));
-      else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as Load);
+      else
+        resolve({
+          ...(JSON.parse(stdout.trim().split('\n').pop()!) as Load),
+          serverCpuUs: cpu.user + cpu.system,
+        });
     });
   });
-}
-
-async function measure(url: string, secret: string | null): Promise<Load> {
-  await load(url, WARMUP, secret);
-  return load(url, DURATION, secret);
 }
 
 function percentile(values: number[], p: number): number {
@@ -69,37 +87,62 @@ function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+const median = (xs: number[]) => percentile(xs, 50);
+const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-async function bare(): Promise<Load> {
+/** A server under test: where to send, and what to undo afterwards. */
+interface Target {
+  label: string;
+  url: string;
+  secret: string | null;
+  slices: Load[];
+  /** 2xx answers outside the measured slices (warm-up), for the stored-vs-acknowledged check. */
+  warmOk: number;
+  /** One measured slice. */
+  measure(seconds: number): Promise<Load>;
+  close(): Promise<void>;
+}
+
+interface DurableTarget extends Target {
+  live: number[];
+  commits: CommitStats;
+  checkpoints: CheckpointerStats;
+  storedTotal(): number;
+  drainRedis?(): Promise<{ drainMs: number; streamed: number }>;
+}
+
+async function startBare(): Promise<Target> {
   const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
   app.post('/bare', async () => 'ok');
   await app.listen({ host: '127.0.0.1', port: 0 });
-  try {
-    return await measure(`http://127.0.0.1:${(app.server.address() as { port: number }).port}/bare`, null);
-  } finally {
-    await app.close();
-  }
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/bare`;
+  return {
+    label: 'bare Fastify 200',
+    url,
+    secret: null,
+    slices: [],
+    warmOk: 0,
+    measure: (seconds) => load(url, seconds, null),
+    close: () => app.close(),
+  };
 }
 
-interface DurableResult extends Load {
-  stored: number;
-  liveP50: number;
-  liveP99: number;
-  avgBatch: number;
-  /** Share of the run the event loop spent inside commits. */
-  busyPct: number;
-  /** Stream length vs events stored in the whole run (warm-up included). */
-  streamed?: number;
-  storedTotal?: number;
-  drainMs?: number;
-  /** WAL flushes: mean duration and how many acknowledgements each covered. */
-  flushMs: number;
-  perFlush: number;
-}
+const ZERO_COMMITS: CommitStats = {
+  batches: 0,
+  writes: 0,
+  largestBatch: 0,
+  syncs: 0,
+  syncedWrites: 0,
+  syncMs: 0,
+  maxSyncMs: 0,
+  ackWaitMs: 0,
+  busyMs: 0,
+  maxMs: 0,
+};
 
-let runs = 0;
-async function durable(redisUrl: string | null): Promise<DurableResult> {
-  const stream = `kreo:bench:events:${process.pid}:${++runs}`;
+async function startDurable(label: string, redisUrl: string | null): Promise<DurableTarget> {
+  const stream = `kreo:bench:events:${process.pid}:${label.length}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kreo-bench-'));
   const settings = new FakeSettings({
     'meta.appSecret': SECRET,
@@ -109,12 +152,13 @@ async function durable(redisUrl: string | null): Promise<DurableResult> {
   const logging = createLogging({ logsDir: path.join(dir, 'logs'), level: 'info', redact: () => [SECRET] });
   const bus = new EventBus();
   const live: number[] = [];
+  let measuring = false;
   bus.subscribe((m) => {
-    if (m.event !== 'events:new') return;
+    if (m.event !== 'events:new' || !measuring) return;
     const now = Date.now();
     for (const e of m.payload as EventSummary[]) live.push(now - Date.parse(e.receivedAt));
   });
-  const pipeline: WebhookPipeline = createWebhookPipeline({
+  const pipeline = createWebhookPipeline({
     settings,
     log: logging.whatsapp.child({ module: 'webhook' }),
     bus,
@@ -123,49 +167,53 @@ async function durable(redisUrl: string | null): Promise<DurableResult> {
     options: { host: '127.0.0.1', port: 0 },
   });
   await pipeline.start();
-  try {
-    const url = pipeline.listenerAddress()!.url;
-    await load(url, WARMUP, SECRET);
-    const before = pipeline.stats().total;
-    live.length = 0;
-    const commits = { ...pipeline.store!.committer.stats };
-    const result = await load(url, DURATION, SECRET);
-    const stored = pipeline.stats().total - before;
-    const c = pipeline.store!.committer.stats;
-    const out: DurableResult = {
-      ...result,
-      stored,
-      liveP50: percentile(live, 50),
-      liveP99: percentile(live, 99),
-      avgBatch: (c.writes - commits.writes) / Math.max(1, c.batches - commits.batches),
-      busyPct: ((c.busyMs - commits.busyMs) / (DURATION * 1000)) * 100,
-      flushMs: (c.syncMs - commits.syncMs) / Math.max(1, c.syncs - commits.syncs),
-      perFlush: (c.syncedWrites - commits.syncedWrites) / Math.max(1, c.syncs - commits.syncs),
-    };
-    if (redisUrl) {
+  const store = pipeline.store!;
+  const url = pipeline.listenerAddress()!.url;
+  const target: DurableTarget = {
+    label,
+    url,
+    secret: SECRET,
+    slices: [],
+    warmOk: 0,
+    live,
+    commits: { ...ZERO_COMMITS },
+    checkpoints: { checkpoints: 0, failures: 0, restarts: 0, busyMs: 0, heldMs: 0 },
+    storedTotal: () => pipeline.stats().total,
+    // The store's counters are summed over the measured slices only.
+    async measure(seconds) {
+      const c0 = { ...store.committer.stats };
+      const k0 = store.checkpointer.stats();
+      measuring = true;
+      const result = await load(url, seconds, SECRET);
+      measuring = false;
+      const c1 = store.committer.stats;
+      const k1 = store.checkpointer.stats();
+      for (const key of Object.keys(c1) as (keyof CommitStats)[]) this.commits[key] += c1[key] - c0[key];
+      for (const key of Object.keys(k1) as (keyof CheckpointerStats)[])
+        this.checkpoints[key] += k1[key] - k0[key];
+      return result;
+    },
+    async close() {
+      await pipeline.dispose();
+      await logging.dispose();
+      bus.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  if (redisUrl) {
+    target.drainRedis = async () => {
       const t0 = Date.now();
       await waitFor(() => pipeline.outboxBacklog().redis === 0, { timeoutMs: 120_000, everyMs: 50 });
-      out.drainMs = Date.now() - t0;
+      const drainMs = Date.now() - t0;
       const r = new Redis(redisUrl);
-      out.streamed = await r.xlen(stream);
-      out.storedTotal = pipeline.stats().total;
+      const streamed = await r.xlen(stream);
       await r.del(stream);
       r.disconnect();
-    }
-    return out;
-  } finally {
-    await pipeline.dispose();
-    await logging.dispose();
-    bus.dispose();
-    rmSync(dir, { recursive: true, force: true });
+      return { drainMs, streamed };
+    };
   }
+  return target;
 }
-
-const fmt = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : '–');
-function row(label: string, r: Load, extra = ''): string {
-  return `${label.padEnd(26)} ${fmt(r.rps).padStart(7)} req/s   p50 ${fmt(r.p50, 1).padStart(5)} ms   p99 ${fmt(r.p99, 1).padStart(5)} ms   non-2xx ${r.non2xx}, errors ${r.errors}${extra}`;
-}
-const median = (xs: number[]) => percentile(xs, 50);
 
 /** fdatasync latency of this disk right now (4 KiB appends), so the figures can be read in context. */
 function probeDisk(): { p50: number; p99: number } {
@@ -184,88 +232,141 @@ function probeDisk(): { p50: number; p99: number } {
   return { p50: percentile(times, 50), p99: percentile(times, 99) };
 }
 
+/** Figures of a target over all its slices. */
+function summary(t: Target) {
+  const ok = sum(t.slices.map((s) => s.ok));
+  return {
+    rps: ok / (SLICES * SLICE_S),
+    ok,
+    p50: median(t.slices.map((s) => s.p50)),
+    p99: median(t.slices.map((s) => s.p99)),
+    worstP99: Math.max(...t.slices.map((s) => s.p99)),
+    cpu: sum(t.slices.map((s) => s.serverCpuUs)) / Math.max(1, ok),
+    clientCpu: sum(t.slices.map((s) => s.clientCpuUs)) / Math.max(1, ok),
+    failed: sum(t.slices.map((s) => s.non2xx + s.errors + s.timeouts)),
+  };
+}
+
+function row(t: Target): string {
+  const s = summary(t);
+  return `  ${t.label.padEnd(24)} ${fmt(s.rps).padStart(6)} req/s   p50 ${fmt(s.p50, 1).padStart(4)} ms   p99 ${fmt(s.p99, 1).padStart(5)} ms (worst slice ${fmt(s.worstP99)})   CPU/req ${fmt(s.cpu).padStart(3)} µs, load generator ${fmt(s.clientCpu).padStart(3)} µs   non-2xx/errors ${s.failed}`;
+}
+
+function durableDetails(d: DurableTarget): string {
+  const c = d.commits;
+  const k = d.checkpoints;
+  const pad = ''.padEnd(4);
+  return (
+    `${pad}${fmt(c.writes / Math.max(1, c.batches), 1)} writes per commit, event loop in commits ${fmt((c.busyMs / (SLICES * SLICE_S * 1000)) * 100)}% of the time; ` +
+    `WAL flush ${fmt(c.syncMs / Math.max(1, c.syncs), 2)} ms mean, ${fmt(c.syncedWrites / Math.max(1, c.syncs), 1)} acks each; commit → ack ${fmt(c.ackWaitMs / Math.max(1, c.syncedWrites), 2)} ms mean\n` +
+    `${pad}checkpoints in the worker ${k.checkpoints} (${fmt(k.busyMs)} ms), WAL restarts ${k.restarts} (writer held ${fmt(k.heldMs)} ms in all); ` +
+    `events:new pushed p50 ${fmt(percentile(d.live, 50))} ms, p99 ${fmt(percentile(d.live, 99))} ms after arrival`
+  );
+}
+
 async function main(): Promise<void> {
-  const rounds = SHORT ? 1 : 3;
   const disk = probeDisk();
   console.log(
-    `webhook ingest: ${CONNECTIONS} connections, ${DURATION} s per run (+${WARMUP} s warm-up), ${rounds} round(s), node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
+    `webhook ingest: ${CONNECTIONS} connections; ${SLICES} slices of ${SLICE_S} s per server, interleaved (+${WARMUP} s warm-up each); node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)}`,
   );
   console.log(
     `disk fdatasync now: p50 ${fmt(disk.p50, 2)} ms, p99 ${fmt(disk.p99, 2)} ms (every durable ack waits for one, shared by its batch)`,
   );
   console.log(`body: ${Buffer.byteLength(TEMPLATE)} bytes (a signed text message, unique per request)\n`);
 
-  const port = await freePort();
-  const redis = await startRedisServer(port);
-  const bares: Load[] = [];
-  const plain: DurableResult[] = [];
-  const queued: DurableResult[] = [];
+  const redis = await startRedisServer(await freePort());
+  const bare = await startBare();
+  const plain = await startDurable('durable, no Redis', null);
+  const queued = await startDurable('durable + Redis stream', redis.url);
+  const targets: Target[] = [bare, plain, queued];
+  let drain = { drainMs: NaN, streamed: NaN };
+  let storedPlain = NaN;
+  let storedQueued = NaN;
   try {
-    for (let round = 1; round <= rounds; round++) {
-      if (rounds > 1) console.log(`round ${round}`);
-      const b = await bare();
-      bares.push(b);
-      console.log(row('  bare Fastify 200', b));
-      const d = await durable(null);
-      plain.push(d);
+    for (const t of targets) t.warmOk += (await load(t.url, WARMUP, t.secret)).ok;
+    console.log(`slice   bare req/s   durable req/s (ratio)   durable+Redis req/s (ratio)   load average`);
+    for (let i = 1; i <= SLICES; i++) {
+      for (const t of targets) t.slices.push(await t.measure(SLICE_S));
+      const [b, d, r] = targets.map((t) => t.slices.at(-1)!.rps) as [number, number, number];
       console.log(
-        row(
-          '  durable, no Redis',
-          d,
-          `\n${''.padEnd(27)}stored ${d.stored}/${d.ok} acknowledged; ${fmt(d.avgBatch, 1)} writes per commit, event loop in commits ${fmt(d.busyPct)}% of the time; WAL flush ${fmt(d.flushMs, 2)} ms mean, ${fmt(d.perFlush, 1)} acks each; live push p50 ${fmt(d.liveP50)} ms p99 ${fmt(d.liveP99)} ms`,
-        ),
-      );
-      const r = await durable(redis.url);
-      queued.push(r);
-      console.log(
-        row(
-          '  durable + Redis stream',
-          r,
-          `\n${''.padEnd(27)}stored ${r.stored}/${r.ok}; stream has ${r.streamed} of ${r.storedTotal} events stored (warm-up included), backlog drained ${fmt(r.drainMs ?? NaN)} ms after the run`,
-        ),
+        `${String(i).padStart(5)}   ${fmt(b).padStart(10)}   ${fmt(d).padStart(13)} (${fmt(d / b, 2)})   ${fmt(r).padStart(19)} (${fmt(r / b, 2)})   ${os.loadavg()[0]!.toFixed(1)}`,
       );
     }
+    drain = await queued.drainRedis!();
+    storedPlain = plain.storedTotal();
+    storedQueued = queued.storedTotal();
   } finally {
+    for (const t of targets) await t.close().catch(() => undefined);
     await redis.stop();
   }
 
-  const ratios = plain.map((d, i) => d.rps / bares[i]!.rps);
-  const ratiosRedis = queued.map((d, i) => d.rps / bares[i]!.rps);
-  const ratio = median(ratios);
-  const p99 = median(plain.map((d) => d.p99));
-  const liveP99 = Math.max(...plain.map((d) => d.liveP99));
-  const lost = [...plain, ...queued].reduce((n, d) => n + Math.max(0, d.ok - d.stored), 0);
-  const unstreamed = queued.reduce((n, d) => n + Math.abs((d.storedTotal ?? 0) - (d.streamed ?? 0)), 0);
+  console.log('');
+  console.log(row(bare));
+  console.log(row(plain));
+  console.log(durableDetails(plain));
+  console.log(row(queued));
+  console.log(durableDetails(queued));
+  console.log(
+    `    stream has ${drain.streamed} of ${storedQueued} events stored (warm-up included); Redis backlog drained ${fmt(drain.drainMs)} ms after the last slice`,
+  );
+
+  const ratioOf = (t: Target) => median(t.slices.map((s, i) => s.rps / bare.slices[i]!.rps));
+  const ratio = ratioOf(plain);
+  const ratioRedis = ratioOf(queued);
+  const p99 = summary(plain).p99;
+  const liveP99 = Math.max(percentile(plain.live, 99), percentile(queued.live, 99));
+  const acked = (t: Target) => t.warmOk + sum(t.slices.map((s) => s.ok));
+  const lost = Math.max(0, acked(plain) - storedPlain) + Math.max(0, acked(queued) - storedQueued);
+  const unstreamed = Math.abs(storedQueued - drain.streamed);
+  const at = `at ${CONNECTIONS} connections`;
+  const verdict = (ok: boolean) =>
+    JUDGED ? (ok ? 'PASS' : 'FAIL') : `(the target is set for ${TARGET_CONNECTIONS} connections: not judged)`;
   console.log('');
   console.log(
-    `median req/s: bare ${fmt(median(bares.map((b) => b.rps)))}, durable ${fmt(median(plain.map((d) => d.rps)))}, durable+Redis ${fmt(median(queued.map((d) => d.rps)))}`,
+    `ratio durable / bare ${at} (median of slices):        ${ratio.toFixed(2)}  (target ≥ 0.50 at ${TARGET_CONNECTIONS} connections) ${verdict(ratio >= 0.5)}`,
   );
   console.log(
-    `ratio durable / bare:        ${ratio.toFixed(2)}  (target ≥ 0.50) ${ratio >= 0.5 ? 'PASS' : 'FAIL'}`,
-  );
-  console.log(`ratio durable+Redis / bare:  ${median(ratiosRedis).toFixed(2)}`);
-  console.log(
-    `p99 durable, ${CONNECTIONS} connections: ${fmt(p99, 1)} ms (target < 15 ms) ${p99 < 15 ? 'PASS' : 'FAIL'}`,
+    `ratio durable+Redis / bare ${at} (median of slices):  ${ratioRedis.toFixed(2)}  (target ≥ 0.40 at ${TARGET_CONNECTIONS} connections) ${verdict(ratioRedis >= 0.4)}`,
   );
   console.log(
-    `events:new push p99 (worst): ${fmt(liveP99)} ms (target ≤ 100 ms) ${liveP99 <= 100 ? 'PASS' : 'FAIL'}`,
+    `p99 durable ${at} (median of slices): ${fmt(p99, 1)} ms (target < 15 ms at ${TARGET_CONNECTIONS} connections) ${verdict(p99 < 15)}`,
+  );
+  console.log(
+    `events:new push p99 (worse of the two): ${fmt(liveP99)} ms (target ≤ 100 ms) ${liveP99 <= 100 ? 'PASS' : 'FAIL'}`,
   );
   console.log(`acknowledged but not stored: ${lost} (must be 0) ${lost === 0 ? 'PASS' : 'FAIL'}`);
   console.log(
     `stream entries ≠ events stored: ${unstreamed} (must be 0) ${unstreamed === 0 ? 'PASS' : 'FAIL'}`,
   );
+  const speedTargets = JUDGED
+    ? [
+        { name: `ratio durable/bare ≥ 0.5 ${at}`, value: Number(ratio.toFixed(2)), ok: ratio >= 0.5 },
+        {
+          name: `ratio durable+Redis/bare ≥ 0.4 ${at}`,
+          value: Number(ratioRedis.toFixed(2)),
+          ok: ratioRedis >= 0.4,
+        },
+        { name: `p99 < 15 ms ${at}`, value: p99, ok: p99 < 15 },
+      ]
+    : [];
   // One machine-readable line for scripts/bench.mjs.
   console.log(
     JSON.stringify({
       bench: 'webhook-ingest',
       connections: CONNECTIONS,
-      bareRps: Math.round(median(bares.map((b) => b.rps))),
-      durableRps: Math.round(median(plain.map((d) => d.rps))),
-      redisRps: Math.round(median(queued.map((d) => d.rps))),
+      bareRps: Math.round(summary(bare).rps),
+      durableRps: Math.round(summary(plain).rps),
+      redisRps: Math.round(summary(queued).rps),
+      durableRatio: Number(ratio.toFixed(2)),
+      redisRatio: Number(ratioRedis.toFixed(2)),
+      cpuPerRequestUs: {
+        bare: Math.round(summary(bare).cpu),
+        durable: Math.round(summary(plain).cpu),
+        redis: Math.round(summary(queued).cpu),
+      },
       diskFdatasyncP50Ms: Number(disk.p50.toFixed(2)),
       targets: [
-        { name: 'ratio durable/bare ≥ 0.5', value: Number(ratio.toFixed(2)), ok: ratio >= 0.5 },
-        { name: `p99 < 15 ms at ${CONNECTIONS} connections`, value: p99, ok: p99 < 15 },
+        ...speedTargets,
         { name: 'events:new p99 ≤ 100 ms', value: liveP99, ok: liveP99 <= 100 },
         { name: 'acknowledged but not stored', value: lost, ok: lost === 0 },
         { name: 'stream entries ≠ events stored', value: unstreamed, ok: unstreamed === 0 },
