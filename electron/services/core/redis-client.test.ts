@@ -21,11 +21,12 @@ afterEach(() => {
 const track = (c: Redis) => (clients.push(c), c);
 
 describe('createRedisClient', () => {
-  it('connects only when asked, then answers commands', async () => {
-    const client = track(createRedisClient(server.url));
+  it('connects only when asked, then answers commands under its name', async () => {
+    const client = track(createRedisClient(server.url, { name: 'kreo-test' }));
     expect(client.status).toBe('wait');
     await client.connect();
     expect(await client.ping()).toBe('PONG');
+    expect(await client.client('GETNAME')).toBe('kreo-test');
   });
 
   it('fails commands at once while disconnected, and never emits an unhandled error', async () => {

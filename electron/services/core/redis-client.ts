@@ -20,6 +20,8 @@ export interface RedisClientOptions {
    * client ends, and the caller may connect() again). Default 200 ms steps up to 2 s.
    */
   reconnect?: false | { stepMs: number; maxMs: number };
+  /** Shown by CLIENT LIST (e.g. kreo-health), so an operator can tell the panel's connections apart. */
+  name?: string;
   /** Sees connection errors. Default: ignored (the failed commands carry them). */
   onError?: (err: Error) => void;
 }
@@ -32,6 +34,7 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
     maxRetriesPerRequest: opts.maxRetriesPerRequest ?? 1,
     connectTimeout: opts.connectTimeoutMs ?? 2_000,
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeout: opts.commandTimeoutMs } : {}),
+    ...(opts.name ? { connectionName: opts.name } : {}),
     retryStrategy: reconnect ? (times) => Math.min(reconnect.stepMs * times, reconnect.maxMs) : () => null,
   });
   client.on('error', opts.onError ?? (() => undefined));

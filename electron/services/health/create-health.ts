@@ -1,6 +1,6 @@
 /**
  * Builds the health service with its default probes (Redis, the store's disk, the local listener) unless the
- * caller passes its own. The defaults need only settings and paths; what the webhook pipeline knows (backlog,
+ * caller passes its own; the service owns the default Redis probe's connection and closes it when disposed. The defaults need only settings and paths; what the webhook pipeline knows (backlog,
  * bound address, store trouble) comes in as callbacks.
  */
 import type { WebhookStatus } from '../../../shared/domain/meta';
@@ -32,6 +32,7 @@ export interface CreateHealthDeps {
 
 export function createHealthService(deps: CreateHealthDeps): HealthService {
   const { settings } = deps;
+  const redis = deps.probes?.redis ? null : createRedisProbe({ settings, backlog: deps.redisBacklog });
   const disk = createDiskProbe(deps.dataDir);
   return new HealthService({
     settings,
@@ -39,7 +40,7 @@ export function createHealthService(deps: CreateHealthDeps): HealthService {
     tunnel: deps.tunnel,
     webhookStatus: deps.webhookStatus,
     probes: {
-      redis: createRedisProbe({ settings, backlog: deps.redisBacklog }),
+      ...(redis ? { redis } : {}),
       store: async () => {
         const r = await disk();
         const err = deps.storeError?.();
@@ -52,6 +53,7 @@ export function createHealthService(deps: CreateHealthDeps): HealthService {
       }),
       ...deps.probes,
     },
+    resources: redis ? [redis] : [],
     ...(deps.secretsFile !== undefined ? { secretsFile: deps.secretsFile } : {}),
     ...(deps.bus ? { bus: deps.bus } : {}),
     ...(deps.logger ? { logger: deps.logger } : {}),

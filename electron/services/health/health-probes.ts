@@ -5,10 +5,12 @@
  */
 import { constants } from 'node:fs';
 import { access, statfs } from 'node:fs/promises';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { callbackUrl } from '../core/callback-url';
 import type { FetchLike } from '../core/http';
+import type { Disposable } from '../core/lifecycle';
 import { reachableHost } from '../core/reachable-host';
+import { closeRedisClient, createRedisClient } from '../core/redis-client';
 import { sendHandshake } from '../tunnel/handshake';
 import type { SettingsReader } from '../meta/types';
 
@@ -43,26 +45,54 @@ export interface ListenerProbeResult {
 }
 export type ListenerProbe = () => Promise<ListenerProbeResult>;
 
-/** Pings Redis on a short-lived connection and reads the stream length; `backlog` comes from the pipeline. */
+/**
+ * Pings Redis and reads the stream length on one connection kept across runs: opened on the first run, opened again
+ * after it dropped or redis.url changed, closed by dispose(). `backlog` comes from the pipeline.
+ */
 export function createRedisProbe(opts: {
   settings: SettingsReader;
   backlog?: () => number | null | Promise<number | null>;
   timeoutMs?: number;
-}): RedisProbe {
-  return async () => {
+}): RedisProbe & Disposable {
+  const timeoutMs = opts.timeoutMs ?? 2_000;
+  let client: Redis | null = null;
+  let clientUrl = '';
+  let connecting: Promise<void> | null = null;
+  let disposed = false;
+
+  const close = () => {
+    if (client) closeRedisClient(client);
+    client = null;
+    connecting = null;
+  };
+  const connected = async (url: string): Promise<Redis> => {
+    if (client && clientUrl !== url) close();
+    if (!client) {
+      client = createRedisClient(url, {
+        name: 'kreo-health',
+        reconnect: false, // a dropped connection is opened again by the next run, not retried in the background
+        maxRetriesPerRequest: 0,
+        connectTimeoutMs: timeoutMs,
+        commandTimeoutMs: timeoutMs,
+      });
+      clientUrl = url;
+    }
+    const c = client;
+    if (c.status !== 'ready') {
+      connecting ??= c.connect().finally(() => {
+        connecting = null;
+      });
+      await connecting;
+    }
+    return c;
+  };
+
+  const probe = async (): Promise<RedisProbeResult> => {
     const { url, stream } = opts.settings.get().redis;
     const backlog = opts.backlog ? await Promise.resolve(opts.backlog()).catch(() => null) : null;
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: opts.timeoutMs ?? 2_000,
-      commandTimeout: opts.timeoutMs ?? 2_000,
-      retryStrategy: () => null,
-    });
-    redis.on('error', () => undefined);
     try {
-      await redis.connect();
+      if (disposed) throw new Error('health checks have stopped');
+      const redis = await connected(url);
       const started = performance.now();
       await redis.ping();
       const latencyMs = Math.round((performance.now() - started) * 10) / 10;
@@ -76,10 +106,14 @@ export function createRedisProbe(opts: {
         backlog,
         error: (err as Error).message,
       };
-    } finally {
-      redis.disconnect();
     }
   };
+  return Object.assign(probe, {
+    dispose() {
+      disposed = true;
+      close();
+    },
+  });
 }
 
 /** Free space and writability of the folder the event store lives in. */

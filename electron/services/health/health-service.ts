@@ -10,6 +10,7 @@ import type {
   WebhookStatus,
 } from '../../../shared/domain/meta';
 import type { EventBus } from '../core/event-bus';
+import type { Disposable } from '../core/lifecycle';
 import type { ModuleLogger } from '../logging/types';
 import type { TunnelService } from '../tunnel/types';
 import type { GraphApi } from '../meta/graph-api';
@@ -46,6 +47,8 @@ export interface HealthDeps {
   initialDelayMs?: number;
   /** Bound on each check. Default 15 s. */
   checkTimeoutMs?: number;
+  /** What the service owns besides its timers (e.g. the Redis probe's connection): disposed with it. */
+  resources?: Disposable[];
 }
 
 const ORDER: HealthCheckName[] = ['meta', 'redis', 'tunnel', 'webhook', 'listener', 'store', 'secrets'];
@@ -86,10 +89,18 @@ export class HealthService {
   }
 
   dispose(): void {
+    if (this.disposed) return;
     this.disposed = true;
     if (this.timer) clearInterval(this.timer);
     if (this.firstRun) clearTimeout(this.firstRun);
     this.timer = this.firstRun = null;
+    for (const r of this.deps.resources ?? []) {
+      try {
+        void Promise.resolve(r.dispose()).catch(() => undefined);
+      } catch {
+        // a resource that fails to close must not keep the others open
+      }
+    }
   }
 
   private checks(): Record<HealthCheckName, () => Promise<CheckResult>> {

@@ -6,9 +6,11 @@ import type { HealthCheckName, HealthReport, WebhookStatus } from '../../../shar
 import { startCallbackServer, type CallbackServer } from '../../../test/fakes/graph-api/callback-server';
 import { GRAPH_FAKE_DEFAULTS as D, startGraphFake, type GraphFake } from '../../../test/fakes/graph-api';
 import { EventBus } from '../core/event-bus';
+import { closeRedisClient, createRedisClient } from '../core/redis-client';
 import { GraphApi } from '../meta/graph-api';
 import { GraphClient } from '../meta/graph-client';
 import { createDiskProbe, createListenerProbe, createRedisProbe } from './health-probes';
+import { createHealthService } from './create-health';
 import { HealthService, type HealthDeps, type HealthProbes } from './health-service';
 import {
   FakeTunnel,
@@ -28,6 +30,13 @@ let tunnel: FakeTunnel;
 let webhook: WebhookStatus;
 let bus: EventBus;
 const services: HealthService[] = [];
+const redisProbes: ReturnType<typeof createRedisProbe>[] = [];
+/** A Redis probe closed after the test (each keeps its connection open across runs). */
+const redisProbe = (backlog: number) => {
+  const probe = createRedisProbe({ settings, backlog: () => backlog });
+  redisProbes.push(probe);
+  return probe;
+};
 
 beforeAll(async () => {
   redis = await startRedisServer();
@@ -82,6 +91,7 @@ beforeEach(async () => {
 
 afterEach(async () => {
   for (const s of services.splice(0)) s.dispose();
+  for (const p of redisProbes.splice(0)) p.dispose();
   await fake.close();
   await cb.close();
   await rm(dir, { recursive: true, force: true });
@@ -97,7 +107,7 @@ function service(extra: Partial<HealthDeps> = {}, probes: HealthProbes = {}) {
       expectedUrl: tunnel.status().url ? webhook.expectedUrl : null,
     }),
     probes: {
-      redis: createRedisProbe({ settings, backlog: () => 0 }),
+      redis: redisProbe(0),
       store: createDiskProbe(dir),
       listener: createListenerProbe({ settings }),
       ...probes,
@@ -196,12 +206,69 @@ describe('HealthService', () => {
     expect(down.state).toBe('failed');
     expect(down.detail).toContain('redis://127.0.0.1:1/0');
     await settings.update({ 'redis.url': redis.url });
-    const backlog = check(
-      await service({}, { redis: createRedisProbe({ settings, backlog: () => 12 }) }).run(),
-      'redis',
-    );
+    const backlog = check(await service({}, { redis: redisProbe(12) }).run(), 'redis');
     expect(backlog.state).toBe('warning');
     expect(backlog.data?.backlog).toBe(12);
+  });
+
+  /** Connections the health probe holds (by their name), and all ever made to this server. */
+  async function redisCounts(observer: ReturnType<typeof createRedisClient>) {
+    const list = String(await observer.client('LIST'));
+    const received = /total_connections_received:(\d+)/.exec(await observer.info('stats'))![1];
+    return { health: (list.match(/ name=kreo-health /g) ?? []).length, received: Number(received) };
+  }
+
+  it('keeps one Redis connection across runs, opens it again when it drops, and closes it when disposed', async () => {
+    const observer = createRedisClient(redis.url);
+    try {
+      await observer.connect();
+      await waitFor(async () => (await redisCounts(observer)).health === 0);
+      const before = (await redisCounts(observer)).received;
+      const probe = redisProbe(0);
+      for (let i = 0; i < 3; i++) expect((await probe()).reachable).toBe(true);
+      expect(await redisCounts(observer)).toEqual({ health: 1, received: before + 1 });
+
+      await observer.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      await waitFor(async () => (await probe()).reachable);
+      expect(await redisCounts(observer)).toEqual({ health: 1, received: before + 2 });
+
+      probe.dispose();
+      await waitFor(async () => (await redisCounts(observer)).health === 0);
+      expect(await probe()).toMatchObject({ reachable: false, error: 'health checks have stopped' });
+    } finally {
+      closeRedisClient(observer);
+    }
+  });
+
+  it('closes the default Redis probe’s connection with the service', async () => {
+    const observer = createRedisClient(redis.url);
+    try {
+      await observer.connect();
+      await waitFor(async () => (await redisCounts(observer)).health === 0);
+      const svc = createHealthService({
+        settings,
+        graph: new GraphApi(new GraphClient({ config: () => settings.get().meta, retries: 0 })),
+        tunnel,
+        webhookStatus: async () => webhook,
+        dataDir: dir,
+        intervalMs: 0,
+      });
+      services.push(svc);
+      expect(check(await svc.run(), 'redis').state).toBe('ok');
+      expect((await redisCounts(observer)).health).toBe(1);
+      svc.dispose();
+      await waitFor(async () => (await redisCounts(observer)).health === 0);
+    } finally {
+      closeRedisClient(observer);
+    }
+  });
+
+  it('never shows the password of redis.url', async () => {
+    await settings.update({ 'redis.url': 'redis://:hunter2secret@127.0.0.1:1/0' });
+    const down = check(await service().run(), 'redis');
+    expect(down.state).toBe('failed');
+    expect(down.detail).toContain('redis://127.0.0.1:1/0');
+    expect(JSON.stringify(down)).not.toContain('hunter2secret');
   });
 
   it('reports the tunnel state and a failed round trip', async () => {

@@ -6,7 +6,8 @@
  * (µs), trimmed to the last two seconds (or window).
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { closeRedisClient, createRedisClient } from '../core/redis-client';
 import { HINT_SLOTS, LOG_KEEP_US, MAX_DEBT_SECONDS, windowShape } from './grant-window';
 import type { Grant, RateLimiter } from './rate-limiter';
 
@@ -125,15 +126,14 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(private readonly opts: RedisBucketOptions) {
     this.callerId = opts.callerId ?? randomBytes(6).toString('base64url');
-    this.redis = new Redis(opts.url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
+    // Connection errors surface through failed commands (the fallback limiter takes over meanwhile).
+    this.redis = createRedisClient(opts.url, {
+      name: 'kreo-ratelimit',
       maxRetriesPerRequest: 0,
-      connectTimeout: opts.connectTimeoutMs ?? 2_000,
-      commandTimeout: opts.commandTimeoutMs ?? 1_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
+      connectTimeoutMs: opts.connectTimeoutMs ?? 2_000,
+      commandTimeoutMs: opts.commandTimeoutMs ?? 1_000,
+      reconnect: { stepMs: 200, maxMs: 2_000 },
     }) as LimiterRedis;
-    this.redis.on('error', () => undefined); // surfaced through failed commands instead
     this.redis.defineCommand('kreoRateLimit', { numberOfKeys: 2, lua: SCRIPT });
   }
 
@@ -183,6 +183,6 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async dispose(): Promise<void> {
-    this.redis.disconnect();
+    closeRedisClient(this.redis);
   }
 }
