@@ -4,6 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import type { WebhookStatus } from '../../../shared/domain/meta';
+import { withoutCredentials } from '../core/display-url';
 import type { TunnelService } from '../tunnel/types';
 import type { Settings } from '../../../shared/settings-schema';
 import type { CheckResult } from './health-meta';
@@ -31,7 +32,7 @@ export async function checkRedis(s: Settings, probe: RedisProbe | undefined): Pr
   if (!r.reachable) {
     return {
       state: 'failed',
-      detail: `Redis at ${safeRedisUrl(s.redis.url)} does not answer${r.error ? ` (${r.error})` : ''}.`,
+      detail: `Redis at ${withoutCredentials(s.redis.url)} does not answer${r.error ? ` (${r.error})` : ''}.`,
       hint: 'Start Redis or correct redis.url. Accepted events stay in the store and are queued when it answers again.',
       data,
     };
@@ -53,16 +54,6 @@ export async function checkRedis(s: Settings, probe: RedisProbe | undefined): Pr
     };
   }
   return { state: 'ok', detail: `Redis answers; stream ${s.redis.stream} is readable.`, data };
-}
-
-/** redis://user:password@host → redis://host (no credentials in reports). */
-export function safeRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}${u.pathname}`;
-  } catch {
-    return 'redis.url';
-  }
 }
 
 export async function checkTunnel(

@@ -104,6 +104,24 @@ describe('GraphClient', () => {
     ]);
   });
 
+  it('waits the shared equal-jitter backoff between retries (doubling, capped)', async () => {
+    const waits: number[] = [];
+    const { api } = await start('v26.0', {
+      retries: 4,
+      backoffBaseMs: 100,
+      backoffMaxMs: 300,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    fake.failNext(`/${D.phoneNumberId}`, 500, { message: 'busy', code: 2, isTransient: true }, 4);
+    await api.getPhoneNumber(D.phoneNumberId, D.token);
+    const caps = [100, 200, 300, 300];
+    expect(waits).toHaveLength(4);
+    waits.forEach((ms, i) => {
+      expect(ms).toBeGreaterThanOrEqual(caps[i]! / 2);
+      expect(ms).toBeLessThanOrEqual(caps[i]!);
+    });
+  });
+
   it('gives up after the retries and reports Meta unreachable for bare 5xx pages', async () => {
     const { api } = await start('v26.0', { retries: 1 });
     fake.addFault({ path: `/${D.phoneNumberId}`, raw: { status: 502, body: '<html>Bad Gateway</html>' } });

@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import { KreoError } from '../../../shared/errors';
+import { backoffDelay } from '../core/backoff';
 import type { FetchLike } from '../core/http';
 import type { ModuleLogger } from '../logging/types';
 import { graphErrorBodySchema, graphErrorToKreo, httpErrorToKreo, isTransient } from './graph-errors';
@@ -112,8 +113,7 @@ export class GraphClient {
           retry ? 'Graph API call failed; retrying' : 'Graph API call failed',
         );
         if (!retry) throw err;
-        const backoff = Math.min(this.backoffMaxMs, this.backoffBaseMs * 2 ** attempt);
-        await this.sleep(backoff / 2 + Math.random() * (backoff / 2));
+        await this.sleep(backoffDelay(attempt + 1, { baseMs: this.backoffBaseMs, maxMs: this.backoffMaxMs }));
       }
     }
   }

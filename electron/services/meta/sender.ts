@@ -14,6 +14,7 @@ import type {
   SendTextInput,
 } from '../../../shared/domain/meta';
 import { KreoError, toErrorInfo } from '../../../shared/errors';
+import { backoffDelay } from '../core/backoff';
 import type { EventBus } from '../core/event-bus';
 import type { ModuleLogger } from '../logging/types';
 import type { GraphApi } from './graph-api';
@@ -48,6 +49,9 @@ export interface SenderDeps {
   /** Called with every grant used for a send, on the limiter's clock (benchmarks and tests measure windows on it). */
   onSlot?: (slotMs: number) => void;
 }
+
+/** Transient failures (5xx, network) are retried 250 ms apart, doubling up to 10 s, with equal jitter. */
+const RETRY_BACKOFF = { baseMs: 250, maxMs: 10_000 };
 
 interface Job {
   to: string;
@@ -362,7 +366,7 @@ export class Sender {
       this.ready.unshift(job);
       return;
     }
-    this.later(job, Math.min(10_000, 250 * 2 ** job.attempts) * (0.5 + Math.random() / 2));
+    this.later(job, backoffDelay(job.attempts + 1, RETRY_BACKOFF));
   }
 
   /** Pushes the bucket back (doubling while throttling continues) and lowers the rate for `recoverMs`. */
