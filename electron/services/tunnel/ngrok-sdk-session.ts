@@ -1,6 +1,6 @@
 /**
  * The only code that calls `@ngrok/ngrok`: one HTTPS endpoint forwarding to the local listener, in one agent
- * session. Used inside the helper child process (the default) and by the in-process driver.
+ * session. Used inside the helper child process (ngrok-child.ts), where ChildNgrokDriver can kill a hung SDK.
  *
  * `force_new_session: true` on every forward: each start may carry a different authtoken or server, and the SDK
  * otherwise reuses the first session of the process. Any earlier session is disconnected first, so none leaks.
