@@ -12,25 +12,26 @@
  * status() is synchronous and stop() is bounded by stopTimeoutMs, so both answer fast even right after a failure.
  * restart() keeps the last options, including a one-off authtoken, in memory only (never saved or reported).
  * Every transition and error is logged to the ngrok logger (ngrok_manager.log); the authtoken never is.
+ * The bounded driver calls live in bounded-driver.ts, what status() reports in tunnel-status-book.ts.
  */
 import { readFile } from 'node:fs/promises';
 import {
-  MAX_CONNECTION_CHANGES,
   requestedDomain,
   type TestConnectionResult,
   type TunnelStartOptions,
   type TunnelState,
   type TunnelStatus,
 } from '../../../shared/domain/tunnel';
-import { KreoError, toErrorInfo, type ErrorInfo } from '../../../shared/errors';
+import { KreoError, toErrorInfo } from '../../../shared/errors';
 import { defaultSettings, type Settings } from '../../../shared/settings-schema';
 import { Emitter, type Disposable, type Listener } from '../core/lifecycle';
 import type { ModuleLogger } from '../logging/types';
 import type { SettingsService } from '../settings/types';
 import { scrubSecrets, translateNgrokError } from './ngrok-errors';
-import { buildStartPlan, describePlan, forwardConfigOf, localTargetOf, type StartPlan } from './tunnel-plan';
+import { BoundedDriver } from './bounded-driver';
+import { buildStartPlan, describePlan, forwardConfigOf, type StartPlan } from './tunnel-plan';
+import { TunnelStatusBook } from './tunnel-status-book';
 import {
-  bounded,
   describeOptions,
   ngrokLineLevel,
   notOnlineResult,
@@ -58,22 +59,12 @@ export interface TunnelManagerOptions {
   readFile?: (file: string) => Promise<string>;
 }
 
-type ConnectionChange = TunnelStatus['connectionChanges'][number];
-type StartOutcome =
-  | { kind: 'ok'; url: string }
-  | { kind: 'error'; error: unknown }
-  | { kind: 'timeout' }
-  | { kind: 'cancelled' };
-
-/** Bound for driver.reset(): a reset is a kill, it must not hold a caller. */
-const RESET_BOUND_MS = 2000;
-
 export class TunnelManager implements TunnelService {
   private readonly settings: SettingsService;
   private readonly log: ModuleLogger;
   private readonly driver: NgrokDriver;
+  private readonly bounded: BoundedDriver;
   private readonly startTimeoutMs: number;
-  private readonly stopTimeoutMs: number;
   private readonly testTimeoutMs: number;
   private readonly now: () => number;
   private readonly fetchFn: typeof fetch;
@@ -81,17 +72,10 @@ export class TunnelManager implements TunnelService {
   private readonly emitter = new Emitter<TunnelStatus>();
   private readonly driverSub: Disposable;
 
-  private state: TunnelState = 'stopped';
-  private url: string | null = null;
-  private plan: StartPlan | null = null;
+  private readonly book: TunnelStatusBook;
   private lastOptions: TunnelStartOptions = {};
-  private startedAt: number | null = null;
-  private lastError: ErrorInfo | null = null;
-  private connection: TunnelStatus['connection'] = null;
-  private changes: ConnectionChange[] = [];
   private busy: 'start' | 'restart' | null = null;
   private stopping: Promise<TunnelStatus> | null = null;
-  private cancelStart: (() => void) | null = null;
   /** A stop arrived while a start or restart was in flight: it wins. */
   private cancelRequested = false;
   private disposed = false;
@@ -101,9 +85,13 @@ export class TunnelManager implements TunnelService {
     this.log = opts.log;
     this.driver = opts.driver;
     this.startTimeoutMs = opts.startTimeoutMs ?? 20_000;
-    this.stopTimeoutMs = opts.stopTimeoutMs ?? 1_500;
     this.testTimeoutMs = opts.testTimeoutMs ?? 10_000;
     this.now = opts.now ?? Date.now;
+    this.book = new TunnelStatusBook(this.now);
+    this.bounded = new BoundedDriver(this.driver, this.log, {
+      startTimeoutMs: this.startTimeoutMs,
+      stopTimeoutMs: opts.stopTimeoutMs ?? 1_500,
+    });
     this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args));
     this.readFileFn = opts.readFile ?? ((file) => readFile(file, 'utf8'));
     this.driverSub = this.driver.onEvent((event) => this.onDriverEvent(event));
@@ -114,25 +102,13 @@ export class TunnelManager implements TunnelService {
   }
 
   status(): TunnelStatus {
-    const settings = this.currentSettings();
-    return {
-      state: this.state,
-      url: this.url,
-      localTarget: this.plan?.localTarget ?? localTargetOf(settings.server.host, settings.server.port),
-      domain: this.plan ? this.plan.domain : requestedDomain(settings.ngrok.domain),
-      startedAt: this.startedAt === null ? null : new Date(this.startedAt).toISOString(),
-      uptimeMs:
-        this.state === 'online' && this.startedAt !== null ? Math.max(0, this.now() - this.startedAt) : null,
-      lastError: this.lastError,
-      connection: this.connection,
-      connectionChanges: [...this.changes],
-    };
+    return this.book.status(this.currentSettings());
   }
 
   async start(opts: TunnelStartOptions = {}): Promise<TunnelStatus> {
     const options = parseStartOptions(opts);
     this.refuseIfBusy('start');
-    if (this.state === 'online') return this.startWhileOnline(options);
+    if (this.book.state === 'online') return this.startWhileOnline(options);
     this.busy = 'start';
     this.cancelRequested = false;
     try {
@@ -155,7 +131,7 @@ export class TunnelManager implements TunnelService {
     this.cancelRequested = false;
     try {
       this.log.info({ ...describeOptions(options) }, 'tunnel restart requested');
-      if (this.state !== 'stopped') await this.stopInternal('restart');
+      if (this.book.state !== 'stopped') await this.stopInternal('restart');
       if (this.cancelRequested) throw tunnelErrors.cancelled();
       return await this.startInternal(options);
     } finally {
@@ -164,11 +140,11 @@ export class TunnelManager implements TunnelService {
   }
 
   async testConnection(): Promise<TestConnectionResult> {
-    const plan = this.plan;
-    if (this.state !== 'online' || !this.url || !plan) return notOnlineResult();
+    const { plan, url } = this.book;
+    if (this.book.state !== 'online' || !url || !plan) return notOnlineResult();
     const settings = this.currentSettings();
     const result = await runTestConnection({
-      publicUrl: this.url,
+      publicUrl: url,
       webhookPath: settings.webhook.path,
       verifyToken: settings.meta.verifyToken,
       localTarget: plan.localTarget,
@@ -193,7 +169,7 @@ export class TunnelManager implements TunnelService {
     if (this.disposed) return;
     this.disposed = true;
     try {
-      if (this.state !== 'stopped') await this.stopInternal('shutting down');
+      if (this.book.state !== 'stopped') await this.stopInternal('shutting down');
     } catch (err) {
       this.log.warning({ err: String(err) }, 'tunnel: error while stopping on shutdown');
     }
@@ -219,11 +195,7 @@ export class TunnelManager implements TunnelService {
     }
     // A stop that arrived while the plan was being built wins.
     if (this.stopping || this.cancelRequested) throw tunnelErrors.cancelled();
-    this.plan = plan;
-    this.url = null;
-    this.startedAt = null;
-    this.connection = null;
-    this.changes = [];
+    this.book.beginStart(plan);
     if (plan.domainSource === 'subdomain option') {
       this.log.info(
         { subdomain: options.subdomain, domain: plan.domain },
@@ -232,13 +204,9 @@ export class TunnelManager implements TunnelService {
     }
     this.transition('starting', describePlan(plan));
 
-    const outcome = await this.forwardWithTimeout(plan);
+    const outcome = await this.bounded.forward(forwardConfigOf(plan));
     if (outcome.kind === 'ok') {
-      this.url = outcome.url;
-      this.startedAt = this.now();
-      this.lastError = null;
-      this.connection = 'connected';
-      this.pushChange('connected', 'session established');
+      this.book.online(outcome.url);
       this.transition('online', {
         url: outcome.url,
         domain: plan.domain ?? '(random)',
@@ -261,39 +229,19 @@ export class TunnelManager implements TunnelService {
           });
     const failed = this.fail(error, 'the tunnel could not be started');
     // A timed-out SDK may hold a global lock; a failed one may hold half a session. Start clean next time.
-    await this.resetDriver(outcome.kind === 'timeout' ? 'start timed out' : 'start failed');
+    await this.bounded.reset(outcome.kind === 'timeout' ? 'start timed out' : 'start failed');
     throw failed;
   }
 
-  private forwardWithTimeout(plan: StartPlan): Promise<StartOutcome> {
-    return new Promise<StartOutcome>((resolve) => {
-      const timer = setTimeout(() => resolve({ kind: 'timeout' }), this.startTimeoutMs);
-      const done = (outcome: StartOutcome) => {
-        clearTimeout(timer);
-        this.cancelStart = null;
-        resolve(outcome);
-      };
-      this.cancelStart = () => done({ kind: 'cancelled' });
-      Promise.resolve()
-        .then(() => this.driver.forward(forwardConfigOf(plan)))
-        .then(
-          ({ url }) => done({ kind: 'ok', url }),
-          (error: unknown) => done({ kind: 'error', error }),
-        );
-    }).finally(() => {
-      this.cancelStart = null;
-    });
-  }
-
   private startWhileOnline(options: TunnelStartOptions): TunnelStatus {
-    const plan = this.plan!;
+    const plan = this.book.plan!;
     const wantedDomain = options.domain ?? options.subdomain;
     const differs =
       (options.port !== undefined && options.port !== plan.port) ||
       (wantedDomain !== undefined && requestedDomain(wantedDomain) !== plan.domain) ||
       (options.authtoken !== undefined && options.authtoken !== plan.authtoken);
-    if (differs) throw tunnelErrors.onlineWithOtherOptions(this.url);
-    this.log.info({ url: this.url }, 'start requested while online: nothing to do');
+    if (differs) throw tunnelErrors.onlineWithOtherOptions(this.book.url);
+    this.log.info({ url: this.book.url }, 'start requested while online: nothing to do');
     return this.status();
   }
 
@@ -301,7 +249,7 @@ export class TunnelManager implements TunnelService {
 
   private stopInternal(reason: string): Promise<TunnelStatus> {
     if (this.stopping) return this.stopping;
-    if (this.state === 'stopped') {
+    if (this.book.state === 'stopped') {
       this.log.debug(`stop requested (${reason}) while stopped: nothing to do`);
       return Promise.resolve(this.status());
     }
@@ -312,28 +260,12 @@ export class TunnelManager implements TunnelService {
   }
 
   private async doStop(reason: string): Promise<TunnelStatus> {
-    const from = this.state;
-    if (from === 'starting') this.cancelStart?.();
+    const from = this.book.state;
+    if (from === 'starting') this.bounded.cancel();
     this.transition('stopping', { reason });
-    if (from === 'starting') {
-      await this.resetDriver('stop during start');
-    } else {
-      const graceful = await bounded(this.driver.disconnect(), this.stopTimeoutMs);
-      if (graceful !== 'ok') {
-        this.log.warning(
-          {
-            stopTimeoutMs: this.stopTimeoutMs,
-            cause: graceful === 'timeout' ? 'timeout' : String(graceful.error),
-          },
-          'ngrok did not disconnect cleanly; resetting the helper',
-        );
-        await this.resetDriver('disconnect failed');
-      }
-    }
-    if (from === 'online') this.pushChange('disconnected', reason);
-    this.url = null;
-    this.startedAt = null;
-    this.connection = null;
+    if (from === 'starting') await this.bounded.reset('stop during start');
+    else await this.bounded.disconnect();
+    this.book.offline(from === 'online' ? reason : null);
     this.transition('stopped', { reason });
     return this.status();
   }
@@ -346,30 +278,20 @@ export class TunnelManager implements TunnelService {
       return;
     }
     if (event.type === 'ended') {
-      if (this.state !== 'online') return;
-      const error = tunnelErrors.wentDown(event.reason);
-      this.url = null;
-      this.startedAt = null;
-      this.connection = null;
-      this.pushChange('disconnected', event.reason);
-      this.fail(error, 'the tunnel went down');
+      if (this.book.state !== 'online') return;
+      this.book.offline(event.reason);
+      this.fail(tunnelErrors.wentDown(event.reason), 'the tunnel went down');
       return;
     }
-    if (this.state !== 'online') {
-      this.log.debug({ status: event.status, state: this.state }, 'ngrok session status');
+    if (this.book.state !== 'online') {
+      this.log.debug({ status: event.status, state: this.book.state }, 'ngrok session status');
       return;
     }
-    if (event.status === 'closed' && this.connection !== 'reconnecting') {
-      this.connection = 'reconnecting';
-      this.pushChange('reconnecting', 'the ngrok session was lost; reconnecting');
-      this.log.warning({ url: this.url }, 'ngrok session lost; the SDK is reconnecting');
-      this.emitStatus();
-    } else if (event.status === 'connected' && this.connection !== 'connected') {
-      this.connection = 'connected';
-      this.pushChange('connected', 'session re-established');
-      this.log.info({ url: this.url }, 'ngrok session re-established');
-      this.emitStatus();
-    }
+    const url = this.book.url;
+    const changed = this.book.sessionStatus(event.status);
+    if (changed === 'reconnecting') this.log.warning({ url }, 'ngrok session lost; the SDK is reconnecting');
+    if (changed === 'reconnected') this.log.info({ url }, 'ngrok session re-established');
+    if (changed) this.emitStatus();
   }
 
   private logNgrokLine(raw: string): void {
@@ -380,37 +302,21 @@ export class TunnelManager implements TunnelService {
   // ---- helpers ----
 
   private transition(to: TunnelState, fields: Record<string, unknown> = {}): void {
-    const from = this.state;
-    this.state = to;
+    const from = this.book.state;
+    this.book.state = to;
     this.log.info({ from, to, ...fields }, `tunnel ${from} → ${to}`);
     this.emitStatus();
   }
 
   /** Records the error, moves to 'error', logs it; returns it for throwing. */
   private fail(error: KreoError, context: string): KreoError {
-    this.lastError = error.toInfo();
+    this.book.lastError = error.toInfo();
     this.log.error(
       { code: error.code, hint: error.hint, ...(error.details ? { details: error.details } : {}) },
       `${context}: ${error.message}`,
     );
     this.transition('error', { code: error.code });
     return error;
-  }
-
-  private async resetDriver(reason: string): Promise<void> {
-    const outcome = await bounded(this.driver.reset(), RESET_BOUND_MS);
-    if (outcome === 'ok') this.log.debug({ reason }, 'ngrok helper reset');
-    else
-      this.log.warning(
-        { reason, outcome: outcome === 'timeout' ? 'timeout' : String(outcome.error) },
-        'ngrok helper reset did not finish',
-      );
-  }
-
-  private pushChange(status: ConnectionChange['status'], detail: string): void {
-    this.changes.push({ at: new Date(this.now()).toISOString(), status, detail });
-    if (this.changes.length > MAX_CONNECTION_CHANGES)
-      this.changes.splice(0, this.changes.length - MAX_CONNECTION_CHANGES);
   }
 
   private emitStatus(): void {
@@ -427,8 +333,8 @@ export class TunnelManager implements TunnelService {
           : 'starting'
         : null;
     if (!doing) return;
-    this.log.info({ state: this.state }, `${what} refused: the tunnel is ${doing}`);
-    throw tunnelErrors.busy(doing, this.state);
+    this.log.info({ state: this.book.state }, `${what} refused: the tunnel is ${doing}`);
+    throw tunnelErrors.busy(doing, this.book.state);
   }
 
   private currentSettings(): Settings {
@@ -443,7 +349,7 @@ export class TunnelManager implements TunnelService {
   private secrets(settings: Settings): string[] {
     const candidates = [
       this.lastOptions.authtoken,
-      this.plan?.authtoken,
+      this.book.plan?.authtoken,
       settings.ngrok.authtoken,
       settings.meta.verifyToken,
     ];
