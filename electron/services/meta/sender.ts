@@ -5,7 +5,7 @@
  * places in flight, starts what it is granted and sleeps until it is told to ask again; woken late, it is granted the
  * slots it missed in one batch (see grant-window.ts). Meta's throttling answers (130429, 80007, 4) push every later
  * slot back and lower the rate for a while; 131056 (pair limit) holds only that message; transient failures are
- * retried with backoff.
+ * retried with backoff (send-failures.ts decides which).
  */
 import type {
   RateLimitStatus,
@@ -14,12 +14,18 @@ import type {
   SendTextInput,
 } from '../../../shared/domain/meta';
 import { KreoError, toErrorInfo } from '../../../shared/errors';
-import { backoffDelay } from '../core/backoff';
 import type { EventBus } from '../core/event-bus';
 import type { ModuleLogger } from '../logging/types';
 import type { GraphApi } from './graph-api';
-import { graphCodeOf, isTransient, THROTTLE_CODES } from './graph-errors';
 import { Deque } from './deque';
+import {
+  missingSendSettings,
+  queueFullError,
+  templateMessage,
+  textMessage,
+  type OutboundMessage,
+} from './outbound-messages';
+import { failureAction, ThrottleGovernor } from './send-failures';
 import type { Grant, RateLimiter } from './rate-limiter';
 import type { SettingsReader } from './types';
 
@@ -50,9 +56,6 @@ export interface SenderDeps {
   onSlot?: (slotMs: number) => void;
 }
 
-/** Transient failures (5xx, network) are retried 250 ms apart, doubling up to 10 s, with equal jitter. */
-const RETRY_BACKOFF = { baseMs: 250, maxMs: 10_000 };
-
 interface Job {
   to: string;
   payload: Record<string, unknown>;
@@ -80,43 +83,25 @@ export class Sender {
   private nap: { timer: NodeJS.Timeout; wake: () => void } | null = null;
   private readonly counts = { sent: 0, failed: 0, throttled: 0, rejected: 0 };
   private readonly completions: number[] = [];
-  private consecutiveThrottles = 0;
-  private throttleAt = 0;
-  private penaltyAt = 0;
-  private factorAtThrottle = 1;
+  private readonly throttling: ThrottleGovernor;
   private statusTimer: NodeJS.Timeout | null = null;
   private idleTicks = 0;
   private disposed = false;
 
-  constructor(private readonly deps: SenderDeps) {}
-
-  sendText(input: SendTextInput): Promise<SendResult> {
-    const to = input.to.replace(/^\+/, '');
-    return this.enqueue(to, {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      type: 'text',
-      text: {
-        body: input.text,
-        ...(input.previewUrl !== undefined ? { preview_url: input.previewUrl } : {}),
-      },
+  constructor(private readonly deps: SenderDeps) {
+    this.throttling = new ThrottleGovernor({
+      ...(deps.throttlePauseMs !== undefined ? { pauseMs: deps.throttlePauseMs } : {}),
+      ...(deps.throttlePauseMaxMs !== undefined ? { pauseMaxMs: deps.throttlePauseMaxMs } : {}),
+      ...(deps.recoverMs !== undefined ? { recoverMs: deps.recoverMs } : {}),
     });
   }
 
+  sendText(input: SendTextInput): Promise<SendResult> {
+    return this.enqueue(textMessage(input));
+  }
+
   sendTemplate(input: SendTemplateInput): Promise<SendResult> {
-    const to = input.to.replace(/^\+/, '');
-    return this.enqueue(to, {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      type: 'template',
-      template: {
-        name: input.name,
-        language: { code: input.language },
-        ...(input.components ? { components: input.components } : {}),
-      },
-    });
+    return this.enqueue(templateMessage(input));
   }
 
   get queueDepth(): number {
@@ -169,34 +154,15 @@ export class Sender {
 
   // --- internals ---------------------------------------------------------------------------------------------
 
-  private enqueue(to: string, payload: Record<string, unknown>): Promise<SendResult> {
+  private enqueue({ to, payload }: OutboundMessage): Promise<SendResult> {
     const s = this.deps.settings.get();
     if (this.disposed) return Promise.reject(new KreoError('UNAVAILABLE', 'The sender has stopped.'));
-    const missing = [
-      ...(s.meta.phoneNumberId ? [] : ['meta.phoneNumberId']),
-      ...(s.meta.accessToken ? [] : ['meta.accessToken']),
-    ];
-    if (missing.length) {
-      return Promise.reject(
-        new KreoError(
-          'META_NOT_CONFIGURED',
-          `Sending needs ${missing.join(' and ')}.`,
-          `Set ${missing.join(' and ')} in Settings → Meta or with \`kreo config set ${missing[0]} …\`.`,
-          { missing },
-        ),
-      );
-    }
+    const notConfigured = missingSendSettings(s);
+    if (notConfigured) return Promise.reject(notConfigured);
     if (this.queueDepth >= s.rateLimit.maxQueueSize) {
       this.counts.rejected++;
       this.deps.logger.warning({ queueDepth: this.queueDepth }, 'Outbound queue full: message refused');
-      return Promise.reject(
-        new KreoError(
-          'SEND_QUEUE_FULL',
-          `The outbound queue is full (${this.queueDepth} of rateLimit.maxQueueSize=${s.rateLimit.maxQueueSize} messages waiting); the message was not queued.`,
-          'Wait for the queue to drain (`kreo ratelimit status`), or raise rateLimit.maxQueueSize or rateLimit.messagesPerSecond.',
-          { queueDepth: this.queueDepth, maxQueueSize: s.rateLimit.maxQueueSize },
-        ),
-      );
+      return Promise.reject(queueFullError(this.queueDepth, s.rateLimit.maxQueueSize));
     }
     return new Promise<SendResult>((resolve, reject) => {
       this.ready.push({
@@ -215,16 +181,9 @@ export class Sender {
     });
   }
 
-  /** The rate in use now: the configured one, lowered after throttling and climbing back over `recoverMs`. */
+  /** The rate in use now: the configured one, lowered for a while after throttling. */
   private rate(): number {
-    const configured = this.deps.settings.get().rateLimit.messagesPerSecond;
-    if (!this.throttleAt) return configured;
-    const since = performance.now() - this.throttleAt;
-    const factor = Math.min(
-      1,
-      this.factorAtThrottle + (since / (this.deps.recoverMs ?? 10_000)) * (1 - this.factorAtThrottle),
-    );
-    return configured * factor;
+    return this.throttling.rate(this.deps.settings.get().rateLimit.messagesPerSecond);
   }
 
   private currentRate(): number {
@@ -317,7 +276,7 @@ export class Sender {
       const answer = await this.deps.graph.sendMessage(s.meta.phoneNumberId, s.meta.accessToken, job.payload);
       this.counts.sent++;
       this.completions.push(performance.now());
-      this.consecutiveThrottles = 0;
+      this.throttling.delivered();
       job.resolve({
         messageId: answer.messages[0]!.id,
         to: job.to,
@@ -330,65 +289,51 @@ export class Sender {
   }
 
   private async onFailure(job: Job, err: unknown): Promise<void> {
-    const code = graphCodeOf(err);
-    const throttle = code !== undefined && THROTTLE_CODES.has(code);
-    if (throttle) {
+    const action = failureAction(err, job, {
+      maxAttempts: this.deps.maxAttempts ?? 6,
+      maxThrottleRetries: this.deps.maxThrottleRetries ?? 20,
+      pairHoldMs: this.deps.pairHoldMs ?? 6_000,
+    });
+    if (action.throttle) {
       this.counts.throttled++;
       job.throttles++;
     }
-    const transient = isTransient(err) || (err instanceof KreoError && err.details?.network === 'refused');
-    const exhausted = throttle
-      ? job.throttles > (this.deps.maxThrottleRetries ?? 20)
-      : job.attempts - job.throttles >= (this.deps.maxAttempts ?? 6);
-    if ((!throttle && !transient) || exhausted) {
-      this.counts.failed++;
-      const info = toErrorInfo(err);
-      this.deps.logger.warning(
-        { to: job.to, attempts: job.attempts, code: info.code, graphCode: code },
-        `Send failed: ${info.message}`,
-      );
-      job.reject(
-        err instanceof KreoError && err.code === 'META_API_ERROR'
-          ? new KreoError('SEND_FAILED', err.message, err.hint, err.details)
-          : err,
-      );
-      return;
+    switch (action.kind) {
+      case 'fail': {
+        this.counts.failed++;
+        const info = toErrorInfo(err);
+        this.deps.logger.warning(
+          { to: job.to, attempts: job.attempts, code: info.code, graphCode: action.graphCode },
+          `Send failed: ${info.message}`,
+        );
+        job.reject(action.error);
+        return;
+      }
+      case 'hold':
+        this.deps.logger.info(
+          { to: job.to, holdMs: action.ms },
+          'Pair rate limit (131056): holding this recipient',
+        );
+        this.later(job, action.ms);
+        return;
+      case 'throttled':
+        if (this.throttling.isNews(job.grantedAt)) await this.penalize(action.code);
+        this.ready.unshift(job);
+        return;
+      case 'retry':
+        this.later(job, action.ms);
     }
-    if (code === 131056) {
-      const hold = (this.deps.pairHoldMs ?? 6_000) * job.throttles;
-      this.deps.logger.info({ to: job.to, holdMs: hold }, 'Pair rate limit (131056): holding this recipient');
-      this.later(job, hold);
-      return;
-    }
-    if (throttle) {
-      // Answers for slots granted before the last penalty were already on their way: retry them, no new penalty.
-      if (job.grantedAt >= this.penaltyAt) await this.penalize(code!);
-      this.ready.unshift(job);
-      return;
-    }
-    this.later(job, backoffDelay(job.attempts + 1, RETRY_BACKOFF));
   }
 
-  /** Pushes the bucket back (doubling while throttling continues) and lowers the rate for `recoverMs`. */
+  /** Pushes every later slot back (doubling while throttling continues) and lowers the rate for a while. */
   private async penalize(code: number): Promise<void> {
-    this.consecutiveThrottles++;
-    const base = this.deps.throttlePauseMs ?? 1_000;
-    const pause = Math.min(
-      this.deps.throttlePauseMaxMs ?? 30_000,
-      base * 2 ** (this.consecutiveThrottles - 1),
-    );
-    const before = this.rate();
-    this.factorAtThrottle = Math.max(
-      0.1,
-      (before / this.deps.settings.get().rateLimit.messagesPerSecond) * 0.7,
-    );
-    this.throttleAt = this.penaltyAt = performance.now();
+    const { pauseMs } = this.throttling.penalize(this.deps.settings.get().rateLimit.messagesPerSecond);
     this.deps.logger.warning(
-      { graphCode: code, pauseMs: pause, rate: Math.round(this.rate() * 100) / 100 },
-      `Meta is throttling (code ${code}): pausing ${pause} ms and lowering the rate`,
+      { graphCode: code, pauseMs, rate: Math.round(this.rate() * 100) / 100 },
+      `Meta is throttling (code ${code}): pausing ${pauseMs} ms and lowering the rate`,
     );
     try {
-      await this.deps.limiter.penalize(pause / 1000);
+      await this.deps.limiter.penalize(pauseMs / 1000);
     } catch {
       // the limiter falls back by itself; nothing to add
     }
