@@ -7,7 +7,7 @@
  */
 import type { WebhookStatus } from '../../../shared/domain/meta';
 import type { TunnelStatus } from '../../../shared/domain/tunnel';
-import { KreoError, toErrorInfo, type ErrorInfo } from '../../../shared/errors';
+import { toErrorInfo, type ErrorInfo } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings-schema';
 import type { EventBus } from '../core/event-bus';
 import { callbackUrl } from '../core/callback-url';
@@ -16,8 +16,9 @@ import { DisposableStore } from '../core/lifecycle';
 import type { ModuleLogger } from '../logging/types';
 import { CallbackTargets, requireMetaConfig, targetIdFor } from './callback-targets';
 import type { GraphApi } from './graph-api';
-import { graphCodeOf } from './graph-errors';
 import { preflightError, runPreflight, type PreflightReport } from './preflight';
+import { registerError, restoreError, tunnelNotOnline } from './registration-errors';
+import { readWebhookStatus } from './registration-status';
 import type { RegistrationRecord, RegistrationStore } from './registration-store';
 import type { SettingsWriter, TunnelView } from './types';
 
@@ -80,7 +81,7 @@ export class RegistrationService {
   async preflight(): Promise<PreflightReport> {
     const s = this.deps.settings.get();
     const url = this.expectedUrl();
-    if (!url) throw this.tunnelDown();
+    if (!url) throw tunnelNotOnline();
     return this.runPreflight(s, url);
   }
 
@@ -94,44 +95,13 @@ export class RegistrationService {
 
   /** Compares what Meta has with the current expected URL. Never throws for Meta trouble: `detail` says it. */
   async status(): Promise<WebhookStatus> {
-    const s = this.deps.settings.get();
-    const { active } = await this.deps.store.load();
-    const scope = active?.scope ?? s.webhook.scope;
-    const targetId = active?.targetId ?? targetIdFor(s, scope);
-    const expectedUrl = this.expectedUrl();
-    const notes: string[] = [];
-    let metaUrl: string | null = null;
-    let asked = false;
-    try {
-      requireMetaConfig(s, scope, 'Checking the registration');
-      metaUrl = (await this.targets.read(scope, targetId, s)).url;
-      asked = true;
-      const precedence = await this.targets.precedenceNote(scope, s, metaUrl).catch(() => null);
-      if (precedence) notes.push(precedence);
-    } catch (err) {
-      notes.push(`Could not ask Meta: ${err instanceof KreoError ? err.message : 'unexpected error'}`);
-    }
-    const matches = asked && expectedUrl ? metaUrl === expectedUrl : null;
-    if (!expectedUrl) notes.unshift('The tunnel is not online, so there is no URL to compare with.');
-    else if (asked && !matches) {
-      notes.unshift(
-        metaUrl
-          ? `Meta sends ${scope}-level events to ${metaUrl}, not to the tunnel (${expectedUrl}).`
-          : `Meta has no ${scope}-level callback; the tunnel expects ${expectedUrl}.`,
-      );
-    } else if (matches) notes.unshift(`Meta sends ${scope}-level events to the tunnel.`);
-    return {
-      registered: s.webhook.registered,
-      registeredAt: s.webhook.registeredAt || null,
-      registeredUrl: s.webhook.registeredUrl || null,
-      expectedUrl,
-      metaUrl,
-      matches,
-      scope,
-      previousUrl: active?.previous?.url ?? null,
-      detail: notes.join(' '),
+    return readWebhookStatus({
+      settings: this.deps.settings.get(),
+      store: this.deps.store,
+      targets: this.targets,
+      expectedUrl: this.expectedUrl(),
       lastError: this.lastError,
-    };
+    });
   }
 
   async dispose(): Promise<void> {
@@ -163,14 +133,6 @@ export class RegistrationService {
     return run;
   }
 
-  private tunnelDown(): KreoError {
-    return new KreoError(
-      'TUNNEL_NOT_RUNNING',
-      'The tunnel is not online, so there is no public URL to register.',
-      'Start it with `kreo ngrok start` (or the Start button), then register.',
-    );
-  }
-
   private async runPreflight(s: Settings, url: string): Promise<PreflightReport> {
     const report = await runPreflight({
       callbackUrl: url,
@@ -200,7 +162,7 @@ export class RegistrationService {
     const scope = s.webhook.scope;
     requireMetaConfig(s, scope, 'Registering the webhook');
     const url = this.expectedUrl();
-    if (!url) throw this.tunnelDown();
+    if (!url) throw tunnelNotOnline();
     const targetId = targetIdFor(s, scope);
     this.deps.logger.info(
       { scope, targetId, url, fields: s.webhook.fields },
@@ -243,7 +205,7 @@ export class RegistrationService {
       await this.targets.set(scope, targetId, s, url, s.webhook.fields);
     } catch (err) {
       if (!active) await this.deps.store.save(null);
-      throw this.registerError(err, url);
+      throw registerError(err, url);
     }
     const notes: string[] = [];
     if (scope !== 'waba') {
@@ -308,18 +270,7 @@ export class RegistrationService {
     try {
       await this.targets.restore(active, s, active.previous);
     } catch (err) {
-      const info = toErrorInfo(err);
-      const prev = active.previous?.url;
-      throw new KreoError(
-        'REGISTER_FAILED',
-        prev
-          ? `Could not restore the previous callback ${prev}: ${info.message}`
-          : `Could not remove the panel's callback: ${info.message}`,
-        prev
-          ? `Meta verifies the restored URL with meta.verifyToken; if that endpoint uses another token, set it back in App Dashboard → WhatsApp → Configuration. The next unregister then only forgets it.`
-          : info.hint,
-        { ...(info.details ?? {}), previousUrl: prev ?? null },
-      );
+      throw restoreError(err, active.previous?.url);
     }
     this.deps.logger.info(
       { scope: active.scope, restoredUrl: active.previous?.url ?? null },
@@ -327,20 +278,6 @@ export class RegistrationService {
         ? `Restored ${active.previous.url}`
         : 'Removed the panel callback (nothing was there before)',
     );
-  }
-
-  private registerError(err: unknown, url: string): KreoError {
-    if (graphCodeOf(err) === 2200 && err instanceof KreoError) {
-      return new KreoError(
-        'REGISTER_FAILED',
-        `Meta could not verify ${url}: ${err.message}`,
-        'The preflight passed from this machine, so check that Meta can reach the URL: it must be public HTTPS with a trusted certificate, and answer within about 6 s.',
-        err.details,
-      );
-    }
-    return err instanceof KreoError
-      ? err
-      : new KreoError('REGISTER_FAILED', `Registration failed for ${url}.`);
   }
 
   /** Runs an operation; a failure is logged and kept as `lastError` for the status. */
