@@ -18,6 +18,7 @@ import {
   startRedisServer,
   waitFor,
   type RedisServer,
+  graphFakeMeta,
 } from '../meta/test-support';
 
 const VERIFY = 'verify-health-0001';
@@ -59,15 +60,7 @@ beforeEach(async () => {
   cb = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret });
   settings = Object.assign(
     new MemorySettings({
-      meta: {
-        appId: D.appId,
-        appSecret: D.appSecret,
-        accessToken: D.token,
-        verifyToken: VERIFY,
-        phoneNumberId: D.phoneNumberId,
-        wabaId: D.wabaId,
-        graphBaseUrl: fake.url,
-      },
+      meta: graphFakeMeta(fake.url, VERIFY),
       ngrok: { authtoken: 'abc123' },
       redis: { url: redis.url },
       server: { port: Number(new URL(cb.url).port) },

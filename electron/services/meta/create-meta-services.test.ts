@@ -7,7 +7,7 @@ import { startCallbackServer, type CallbackServer } from '../../../test/fakes/gr
 import { GRAPH_FAKE_DEFAULTS as D, startGraphFake, type GraphFake } from '../../../test/fakes/graph-api';
 import { EventBus, type BusMessage } from '../core/event-bus';
 import { createMetaServices, type MetaServices } from './create-meta-services';
-import { CaptureLogger, FakeTunnel, MemorySettings, waitFor } from './test-support';
+import { CaptureLogger, FakeTunnel, MemorySettings, waitFor, graphFakeMeta } from './test-support';
 
 const VERIFY = 'verify-compose-0001';
 let dir: string;
@@ -25,15 +25,7 @@ beforeEach(async () => {
   fake = await startGraphFake();
   cb = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret });
   settings = new MemorySettings({
-    meta: {
-      appId: D.appId,
-      appSecret: D.appSecret,
-      accessToken: D.token,
-      verifyToken: VERIFY,
-      phoneNumberId: D.phoneNumberId,
-      wabaId: D.wabaId,
-      graphBaseUrl: fake.url,
-    },
+    meta: graphFakeMeta(fake.url, VERIFY),
     server: { port: Number(new URL(cb.url).port) },
     webhook: { autoRegister: true },
   });

@@ -11,8 +11,8 @@ import type { FetchLike } from '../core/http';
 import type { Logging } from '../logging/types';
 import type { SettingsService } from '../settings/types';
 import type { TunnelService } from '../tunnel/types';
-import { createHealthService } from '../health/create-health';
-import type { HealthService, HealthProbes } from '../health/health-service';
+import { createHealthService, type CreateHealthDeps } from '../health/create-health';
+import type { HealthService } from '../health/health-service';
 import { GraphApi } from './graph-api';
 import { GraphClient } from './graph-client';
 import { metaHandlers, type MetaHandlers } from './handlers';
@@ -23,7 +23,13 @@ import { SettingsLimiter } from './settings-limiter';
 
 export const REGISTRATION_FILE = 'meta-registration.json';
 
-export interface MetaServicesDeps {
+/** What health learns from the webhook pipeline (see CreateHealthDeps). */
+type HealthViews = Pick<
+  CreateHealthDeps,
+  'probes' | 'redisBacklog' | 'listenerAddress' | 'listenerError' | 'storeError'
+>;
+
+export interface MetaServicesDeps extends HealthViews {
   settings: Pick<SettingsService, 'get' | 'update' | 'secretsBackend'> &
     Partial<Pick<SettingsService, 'onDidChange'>>;
   logging: Pick<Logging, 'webhook' | 'whatsapp'>;
@@ -34,15 +40,6 @@ export interface MetaServicesDeps {
   fetch?: FetchLike;
   /** For the preflight through the public URL; default `fetch`. */
   publicFetch?: FetchLike;
-  /** Override any default probe (e.g. the webhook pipeline's own view of Redis, store and listener). */
-  probes?: HealthProbes;
-  /** Accepted events not yet in the Redis stream (shown by the redis check). */
-  redisBacklog?: () => number | null;
-  /** The listener's bound URL (null when not bound) and why not. */
-  listenerAddress?: () => string | null;
-  listenerError?: () => string | null;
-  /** Store trouble the pipeline knows about (e.g. could not open), shown by the store check. */
-  storeError?: () => string | null;
   healthIntervalMs?: number;
   preflightBudgetMs?: number;
   /** false: dispose never restores the previous callback (CLI processes that only look or send). */
@@ -88,11 +85,11 @@ export function createMetaServices(deps: MetaServicesDeps): MetaServices {
     bus: deps.bus,
     logger: logging.whatsapp.child({ module: 'health' }),
     ...(deps.healthIntervalMs !== undefined ? { intervalMs: deps.healthIntervalMs } : {}),
-    ...(deps.probes ? { probes: deps.probes } : {}),
-    ...(deps.redisBacklog ? { redisBacklog: deps.redisBacklog } : {}),
-    ...(deps.listenerAddress ? { listenerAddress: deps.listenerAddress } : {}),
-    ...(deps.listenerError ? { listenerError: deps.listenerError } : {}),
-    ...(deps.storeError ? { storeError: deps.storeError } : {}),
+    probes: deps.probes,
+    redisBacklog: deps.redisBacklog,
+    listenerAddress: deps.listenerAddress,
+    listenerError: deps.listenerError,
+    storeError: deps.storeError,
   });
   const senderLog = logging.whatsapp.child({ module: 'sender' });
   const sender = new Sender({

@@ -14,37 +14,29 @@ export interface OutboundMessage {
 }
 
 export function textMessage(input: SendTextInput): OutboundMessage {
-  const to = input.to.replace(/^\+/, '');
-  return {
-    to,
-    payload: {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      type: 'text',
-      text: {
-        body: input.text,
-        ...(input.previewUrl !== undefined ? { preview_url: input.previewUrl } : {}),
-      },
-    },
-  };
+  return message(input.to, 'text', {
+    body: input.text,
+    ...(input.previewUrl !== undefined ? { preview_url: input.previewUrl } : {}),
+  });
 }
 
 export function templateMessage(input: SendTemplateInput): OutboundMessage {
-  const to = input.to.replace(/^\+/, '');
+  return message(input.to, 'template', {
+    name: input.name,
+    language: { code: input.language },
+    ...(input.components ? { components: input.components } : {}),
+  });
+}
+
+function message(
+  recipient: string,
+  type: 'text' | 'template',
+  body: Record<string, unknown>,
+): OutboundMessage {
+  const to = recipient.replace(/^\+/, '');
   return {
     to,
-    payload: {
-      messaging_product: 'whatsapp',
-      recipient_type: 'individual',
-      to,
-      type: 'template',
-      template: {
-        name: input.name,
-        language: { code: input.language },
-        ...(input.components ? { components: input.components } : {}),
-      },
-    },
+    payload: { messaging_product: 'whatsapp', recipient_type: 'individual', to, type, [type]: body },
   };
 }
 

@@ -16,7 +16,7 @@ import { GraphClient } from './graph-client';
 import { PREFLIGHT_FIELD } from './preflight';
 import { RegistrationService } from './registration';
 import { RegistrationStore } from './registration-store';
-import { CaptureLogger, FakeTunnel, MemorySettings, waitFor } from './test-support';
+import { CaptureLogger, FakeTunnel, MemorySettings, waitFor, graphFakeMeta } from './test-support';
 
 const VERIFY = 'verify-token-for-tests-0001';
 
@@ -38,15 +38,7 @@ async function setup(
   cb = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret });
   fake = await startGraphFake(opts.fake ?? {});
   settings = new MemorySettings({
-    meta: {
-      appId: D.appId,
-      appSecret: D.appSecret,
-      accessToken: D.token,
-      verifyToken: VERIFY,
-      wabaId: D.wabaId,
-      phoneNumberId: D.phoneNumberId,
-      graphBaseUrl: fake.url,
-    },
+    meta: graphFakeMeta(fake.url, VERIFY),
     webhook: { scope: opts.scope ?? 'app', ...opts.webhook },
   });
   tunnel = new FakeTunnel();

@@ -11,6 +11,7 @@ import {
   type Settings,
   type SettingsPatch,
 } from '../../../shared/settings-schema';
+import { DEFAULTS as GRAPH_FAKE_DEFAULTS } from '../../../test/fakes/graph-api/state';
 import { Emitter, type Disposable, type Listener } from '../core/lifecycle';
 import type { LogFn, ModuleLogger } from '../logging/types';
 import type { SettingsChange } from '../settings/types';
@@ -59,6 +60,20 @@ export class MemorySettings {
   onDidChange(listener: Listener<SettingsChange>): Disposable {
     return this.changes.event(listener);
   }
+}
+
+/** The meta.* settings that match the Graph API fake's defaults (app, secret, token, WABA, number). */
+export function graphFakeMeta(graphBaseUrl: string, verifyToken: string): Partial<Settings['meta']> {
+  const D = GRAPH_FAKE_DEFAULTS;
+  return {
+    appId: D.appId,
+    appSecret: D.appSecret,
+    accessToken: D.token,
+    verifyToken,
+    phoneNumberId: D.phoneNumberId,
+    wabaId: D.wabaId,
+    graphBaseUrl,
+  };
 }
 
 export class FakeTunnel {
@@ -152,72 +167,8 @@ export async function waitFor<T>(fn: () => T | Promise<T>, timeoutMs = 5_000, st
   }
 }
 
-export interface RedisServer {
-  url: string;
-  port: number;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** Starts a throwaway `redis-server` on a free loopback port (no persistence); stop() kills it by pid. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
-  const { spawn } = await import('node:child_process');
-  const net = await import('node:net');
-  const freePort =
-    port ??
-    (await new Promise<number>((resolve, reject) => {
-      const srv = net.createServer();
-      srv.once('error', reject);
-      srv.listen(0, '127.0.0.1', () => {
-        const p = (srv.address() as { port: number }).port;
-        srv.close(() => resolve(p));
-      });
-    }));
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(freePort),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--protected-mode',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await waitFor(
-    () =>
-      new Promise<boolean>((resolve) => {
-        const sock = net.connect(freePort, '127.0.0.1');
-        sock.once('connect', () => {
-          sock.write('PING\r\n');
-          sock.once('data', (d) => {
-            sock.destroy();
-            resolve(d.toString().startsWith('+PONG'));
-          });
-        });
-        sock.once('error', () => resolve(false));
-      }),
-    10_000,
-    50,
-  );
-  return {
-    url: `redis://127.0.0.1:${freePort}`,
-    port: freePort,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        process.kill(child.pid!, 'SIGTERM');
-        await exited;
-      }
-    },
-  };
-}
+/** A throwaway `redis-server` per test file: the one in test/support. */
+export { startRedisServer, type RedisServer } from '../../../test/support/redis';
 
 /** Largest number of `times` (ms) inside any half-open window [t, t + windowMs). */
 export function maxInWindow(times: number[], windowMs = 1000): number {
