@@ -111,7 +111,7 @@ export class EventStore {
     this.migrate();
     this.instanceId = this.ensureInstanceId();
     // A WAL that grew during a burst is cut back to this size when it starts over.
-    this.db.pragma(`journal_size_limit = ${16 * 1024 * 1024}`);
+    this.db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
     this.checkpointer = new WalCheckpointer({
       dbPath: file,
       onRelease: () => this.committer.flush(),

@@ -97,7 +97,7 @@ export interface WalCheckpointerOptions {
   dbPath: string;
   /** Least time between two checkpoints (ms). Default 250 (fewer copies of pages written again and again). */
   intervalMs?: number;
-  /** WAL size (frames) past which the worker holds the writer for a complete checkpoint. Default 8,000. */
+  /** WAL size (frames) past which the worker holds the writer for a complete checkpoint. Default 16,000 (64 MiB). */
   restartFrames?: number;
   /** The writer let go of its commits: commit what queued meanwhile. */
   onRelease: () => void;
@@ -142,7 +142,7 @@ export class WalCheckpointer {
           state: this.state.buffer,
           busy: this.busy.buffer,
           intervalMs: this.opts.intervalMs ?? 250,
-          restartFrames: this.opts.restartFrames ?? 8_000,
+          restartFrames: this.opts.restartFrames ?? 16_000,
           holdWaitMs: 50,
         },
       });
