@@ -37,7 +37,7 @@ export async function replayEvent(deps: ReplayDeps, id: number, editedBody?: str
     throw new KreoError(
       'FORWARD_NOT_CONFIGURED',
       undefined,
-      'Set forward.url to your app’s webhook URL, e.g. `kreo settings set forward.url http://127.0.0.1:3000/webhook`.',
+      'Set forward.url to your app’s webhook URL, e.g. `kreo config set forward.url http://127.0.0.1:3000/webhook`.',
     );
   }
   const original = store.getBody(id);

@@ -174,7 +174,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): FastifyInstance {
           `Handshake refused: ${why}.`,
           expected
             ? 'Use the same verify token in Meta and in meta.verifyToken.'
-            : 'Set meta.verifyToken (kreo settings) and use the same token in Meta.',
+            : 'Set the token with `kreo config set meta.verifyToken TOKEN` and use the same token in Meta.',
         ),
       );
     }

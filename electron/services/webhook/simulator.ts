@@ -58,7 +58,7 @@ export async function triggerEvent(
       throw new KreoError(
         'UNAVAILABLE',
         'The webhook listener is not listening.',
-        'Check server.port and server.host (kreo settings) and whatsapp.log.',
+        'Check server.port and server.host (`kreo config get server.port`; change with `kreo config set KEY VALUE`) and whatsapp.log.',
       );
     }
     target = local;
