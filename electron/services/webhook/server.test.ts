@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { payloadContext, triggerBody } from './meta-payloads';
+import { PROBE_HEADER } from '../tunnel/handshake';
 import { buildWebhookServer } from './server';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, TEST_VERIFY_TOKEN, type TestPipeline } from './test-harness';
@@ -40,6 +41,33 @@ describe('GET handshake', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await res.text()).toBe('1158201444');
+  });
+
+  it("logs the panel's own probes (X-Kreo-Probe) at debug naming the probe, Meta's handshakes at info", async () => {
+    t = await startTestPipeline();
+    const url = new URL(t.url());
+    url.searchParams.set('hub.mode', 'subscribe');
+    url.searchParams.set('hub.verify_token', TEST_VERIFY_TOKEN);
+    url.searchParams.set('hub.challenge', '7');
+    const answered = () => t!.logs.filter((e) => e.msg.startsWith('webhook handshake answered'));
+    for (const probe of ['health', 'tunnel-test', 'preflight']) {
+      const res = await fetch(url, { headers: { [PROBE_HEADER]: probe } });
+      expect(await res.text()).toBe('7');
+      const last = answered().at(-1)!;
+      expect(last.level).toBe('debug');
+      expect(last.obj).toEqual({ probe });
+      expect(last.msg).toContain(probe);
+    }
+    const others: Record<string, string>[] = [{}, { [PROBE_HEADER]: 'something-else' }];
+    for (const headers of others) {
+      const res = await fetch(url, { headers });
+      expect(await res.text()).toBe('7');
+      expect(answered().at(-1)).toMatchObject({
+        level: 'info',
+        msg: 'webhook handshake answered (hub.mode=subscribe)',
+      });
+    }
+    expect(answered().filter((e) => e.level === 'info')).toHaveLength(2);
   });
 
   it('403 for a wrong token, a missing field, another mode, or no token configured', async () => {

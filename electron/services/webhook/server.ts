@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import type { SignatureResult } from '../../../shared/domain/events';
 import { ERROR_CODES, KreoError, type ErrorCode } from '../../../shared/errors';
 import type { ModuleLogger } from '../logging/types';
+import { PROBE_HEADER, type HandshakeProbe } from '../tunnel/handshake';
 import { checkSignature, SIGNATURE_HEADER } from './signature';
 
 /** Meta sends at most 3 MB; we accept a little more so a legitimate payload is never refused. */
@@ -55,6 +56,13 @@ function sendError(reply: FastifyReply, err: KreoError, status = STATUS_OF[err.c
   if (err.hint) error.hint = err.hint;
   if (status === 503) reply.header('retry-after', '5');
   return reply.code(status).type('application/json; charset=utf-8').send({ error });
+}
+
+const PROBES: readonly HandshakeProbe[] = ['health', 'tunnel-test', 'preflight'];
+
+/** The panel's own handshakes name themselves in X-Kreo-Probe; anything else is treated as Meta's. */
+function probeOf(header: string | string[] | undefined): HandshakeProbe | null {
+  return PROBES.find((p) => p === header) ?? null;
 }
 
 function pathOf(url: string): string {
@@ -178,7 +186,9 @@ export function buildWebhookServer(deps: WebhookServerDeps): FastifyInstance {
         ),
       );
     }
-    log.info('webhook handshake answered (hub.mode=subscribe)');
+    const probe = probeOf(request.headers[PROBE_HEADER]);
+    if (probe) log.debug({ probe }, `webhook handshake answered for the panel's own ${probe} probe`);
+    else log.info('webhook handshake answered (hub.mode=subscribe)');
     return reply.code(200).type('text/plain; charset=utf-8').send(challenge);
   });
 
