@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { requests } from '../../../shared/contract';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../core/backoff';
 import { payloadContext, triggerBody } from './meta-payloads';
 import { checkSignature, signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';

@@ -6,7 +6,9 @@
  * the SQLite outbox, so a restart resumes; a success is recorded after the fact (at-least-once delivery).
  */
 import type { ModuleLogger } from '../logging/types';
-import { backoffDelay, Waker } from './backoff';
+import { backoffDelay } from '../core/backoff';
+import { withoutCredentials } from '../core/display-url';
+import { Waker } from './backoff';
 import type { EventStore, StoredBody } from './event-store';
 import type { OutboxRow } from './store-rows';
 
@@ -58,19 +60,6 @@ export function forwardHeaders(
   const sig = stored.headers['x-hub-signature-256'];
   if (sig) h['x-hub-signature-256'] = sig;
   return h;
-}
-
-/** A URL as shown in attempts and logs: user and password (basic auth in forward.url) removed. */
-export function displayUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (!u.username && !u.password) return url;
-    u.username = '';
-    u.password = '';
-    return u.toString();
-  } catch {
-    return url;
-  }
 }
 
 function describeError(err: unknown, timeoutMs: number): string {
@@ -227,7 +216,7 @@ export class Forwarder {
     const attempt = {
       deliveryId: row.delivery_id,
       at: now,
-      target: displayUrl(url),
+      target: withoutCredentials(url),
       statusCode: result.statusCode,
       latencyMs: result.latencyMs,
       error: result.error,

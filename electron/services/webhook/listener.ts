@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Emitter } from '../core/lifecycle';
+import { reachableHost } from '../core/reachable-host';
 import type { ModuleLogger } from '../logging/types';
 
 export interface ListenerAddress {
@@ -26,13 +27,6 @@ export interface WebhookListenerDeps {
   port: () => number;
   path: () => string;
   log: ModuleLogger;
-}
-
-/** The host to put in a URL that reaches this listener from this machine. */
-export function reachableHost(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::' || host === '[::]') return '[::1]';
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 export class WebhookListener {

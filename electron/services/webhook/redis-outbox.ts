@@ -4,9 +4,11 @@
  * in the SQLite outbox (the backlog). After any uncertainty (a failed batch, a reconnect, a restart) the worker reads
  * the stream's tail first and skips what already got in, so an event is appended once.
  */
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { ModuleLogger } from '../logging/types';
-import { backoffDelay, Waker } from './backoff';
+import { backoffDelay } from '../core/backoff';
+import { closeRedisClient, createRedisClient } from '../core/redis-client';
+import { Waker } from './backoff';
 import type { EventStore } from './event-store';
 import { storedStreamSource, streamFieldsOf, type StreamSource } from './stream-entry';
 import type { OutboxRow } from './store-rows';
@@ -136,26 +138,21 @@ export class RedisOutbox {
     const c = this.client;
     this.client = null;
     this.clientUrl = '';
-    if (c) {
-      // A deliberate close is no outage: drop our handlers (keeping errors handled) before disconnecting.
-      c.removeAllListeners();
-      c.on('error', () => undefined);
-      c.disconnect();
-    }
+    // A deliberate close is no outage: closeRedisClient drops our handlers (keeping errors handled) first.
+    if (c) closeRedisClient(c);
   }
 
   private ensureClient(url: string): Redis {
     if (this.client && this.clientUrl === url) return this.client;
     this.closeClient();
-    const client = new Redis(url, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
+    // Keep reconnecting for as long as the worker lives; outages are logged once, on each edge.
+    const client = createRedisClient(url, {
+      connectTimeoutMs: this.opts.connectTimeoutMs,
       maxRetriesPerRequest: 1,
-      connectTimeout: this.opts.connectTimeoutMs,
-      // Keep reconnecting for as long as the worker lives; outages are logged once, on each edge.
-      retryStrategy: (times) => Math.min(100 * times, 2_000),
+      reconnect: { stepMs: 100, maxMs: 2_000 },
+      onError: (err) => this.markDown(err.message),
+      name: 'kreo-outbox',
     });
-    client.on('error', (err: Error) => this.markDown(err.message));
     client.on('close', () => this.markDown('connection closed'));
     client.on('ready', () => {
       if (this.down) this.deps.log.info('Redis reachable again; draining the outbox');

@@ -6,7 +6,8 @@
 import { KreoError } from '../../../shared/errors';
 import type { ModuleLogger } from '../logging/types';
 import type { EventStore } from './event-store';
-import { displayUrl, forwardHeaders, sendEvent } from './forwarder';
+import { withoutCredentials } from '../core/display-url';
+import { forwardHeaders, sendEvent } from './forwarder';
 import type { Ingestor } from './ingest';
 import { escapeNonAscii } from './meta-json';
 import { signBody } from './signature';
@@ -89,7 +90,7 @@ export async function replayEvent(deps: ReplayDeps, id: number, editedBody?: str
       store.insertAttempt({
         deliveryId: targetId,
         at: Date.now(),
-        target: displayUrl(url),
+        target: withoutCredentials(url),
         statusCode: result.statusCode,
         latencyMs: result.latencyMs,
         error: result.error,

@@ -7,7 +7,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SignatureResult } from '../../../shared/domain/events';
-import { ERROR_CODES, KreoError, type ErrorCode } from '../../../shared/errors';
+import { ERROR_CODES, httpStatusOf, KreoError } from '../../../shared/errors';
 import type { ModuleLogger } from '../logging/types';
 import { PROBE_HEADER, type HandshakeProbe } from '../tunnel/handshake';
 import { checkSignature, SIGNATURE_HEADER } from './signature';
@@ -39,19 +39,7 @@ export interface WebhookServerDeps {
   bodyLimit?: number;
 }
 
-const STATUS_OF: Partial<Record<ErrorCode, number>> = {
-  WEBHOOK_VERIFY_FAILED: 403,
-  WEBHOOK_SIGNATURE_MISSING: 401,
-  WEBHOOK_SIGNATURE_INVALID: 401,
-  WEBHOOK_PAYLOAD_TOO_LARGE: 413,
-  WEBHOOK_UNSUPPORTED_MEDIA_TYPE: 415,
-  WEBHOOK_MALFORMED_JSON: 400,
-  BAD_REQUEST: 400,
-  NOT_FOUND: 404,
-  STORE_UNAVAILABLE: 503,
-};
-
-function sendError(reply: FastifyReply, err: KreoError, status = STATUS_OF[err.code] ?? 500): FastifyReply {
+function sendError(reply: FastifyReply, err: KreoError, status = httpStatusOf(err.code)): FastifyReply {
   const error: Record<string, string> = { code: err.code, message: err.message };
   if (err.hint) error.hint = err.hint;
   if (status === 503) reply.header('retry-after', '5');
@@ -137,7 +125,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): FastifyInstance {
       { status, code: err.code, url: pathOf(request.url) },
       `webhook request refused: ${mapped.message}`,
     );
-    return sendError(reply, mapped, STATUS_OF[mapped.code] ?? status);
+    return sendError(reply, mapped);
   });
 
   app.setNotFoundHandler((request, reply) =>

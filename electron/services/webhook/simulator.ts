@@ -5,6 +5,7 @@
 import type { TriggerKind } from '../../../shared/domain/events';
 import { KreoError } from '../../../shared/errors';
 import type { Settings } from '../../../shared/settings-schema';
+import { callbackUrl } from '../core/callback-url';
 import type { ModuleLogger } from '../logging/types';
 import { sendEvent } from './forwarder';
 import { payloadContext, triggerBody } from './meta-payloads';
@@ -27,14 +28,6 @@ export interface TriggerResult {
   target: string;
 }
 
-/** Public base URL + webhook path (a URL that already ends with the path is kept). */
-export function publicWebhookUrl(base: string, path: string): string {
-  const url = new URL(base);
-  if (url.pathname.replace(/\/$/, '') === path.replace(/\/$/, '')) return url.toString();
-  url.pathname = `${url.pathname.replace(/\/$/, '')}${path}`;
-  return url.toString();
-}
-
 export async function triggerEvent(
   deps: SimulatorDeps,
   kind: TriggerKind,
@@ -51,7 +44,7 @@ export async function triggerEvent(
         'Start it with `kreo ngrok start`, or trigger without --via-tunnel.',
       );
     }
-    target = publicWebhookUrl(base, s.webhook.path);
+    target = callbackUrl(base, s.webhook.path);
   } else {
     const local = deps.localUrl();
     if (!local) {
