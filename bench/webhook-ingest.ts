@@ -27,7 +27,9 @@ import { createLogging } from '../electron/services/logging/logging';
 import type { CommitStats } from '../electron/services/webhook/group-commit';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
 import { createWebhookPipeline } from '../electron/services/webhook/pipeline';
-import { FakeSettings, freePort, startRedisServer, waitFor } from '../electron/services/webhook/test-support';
+import { FakeSettings } from '../electron/services/webhook/test-support';
+import { startRedisServer } from '../test/support/redis';
+import { waitFor } from '../test/support/wait';
 import type { CheckpointerStats } from '../electron/services/webhook/wal-checkpointer';
 
 const args = process.argv.slice(2);
@@ -274,7 +276,7 @@ async function main(): Promise<void> {
   );
   console.log(`body: ${Buffer.byteLength(TEMPLATE)} bytes (a signed text message, unique per request)\n`);
 
-  const redis = await startRedisServer(await freePort());
+  const redis = await startRedisServer();
   const bare = await startBare();
   const plain = await startDurable('durable, no Redis', null);
   const queued = await startDurable('durable + Redis stream', redis.url);

@@ -7,7 +7,8 @@ import { backoffDelay } from '../core/backoff';
 import { payloadContext, triggerBody } from './meta-payloads';
 import { checkSignature, signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
-import { freePort, waitFor } from './test-support';
+import { freePort } from '../../../test/support/net';
+import { waitFor } from '../../../test/support/wait';
 
 const ctx = payloadContext();
 const cleanup: (() => Promise<void> | void)[] = [];

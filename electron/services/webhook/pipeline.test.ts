@@ -8,7 +8,7 @@ import { envelope, inbound, messagesValue, payloadContext, statusValue, triggerB
 import { metaStringify } from './meta-json';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
-import { waitFor } from './test-support';
+import { waitFor } from '../../../test/support/wait';
 
 const open: TestPipeline[] = [];
 afterEach(async () => {

@@ -12,7 +12,9 @@ import { sha256 } from './ingest';
 import { payloadContext, triggerBody } from './meta-payloads';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
-import { freePort, startRedisServer, waitFor, type RedisServer } from './test-support';
+import { freePort } from '../../../test/support/net';
+import { startRedisServer, type RedisServer } from '../../../test/support/redis';
+import { waitFor } from '../../../test/support/wait';
 
 const STREAM = 'kreo:test:events';
 const ctx = payloadContext();
@@ -22,7 +24,7 @@ afterEach(async () => {
 });
 
 async function redisServer(dir?: string, port?: number): Promise<RedisServer> {
-  const server = await startRedisServer(port ?? (await freePort()), dir);
+  const server = await startRedisServer({ port, dir });
   cleanup.push(() => server.stop());
   return server;
 }

@@ -5,7 +5,9 @@ import { PROBE_HEADER } from '../tunnel/handshake';
 import { buildWebhookServer } from './server';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, TEST_VERIFY_TOKEN, type TestPipeline } from './test-harness';
-import { freePort, memoryLogger, waitFor } from './test-support';
+import { freePort } from '../../../test/support/net';
+import { waitFor } from '../../../test/support/wait';
+import { memoryLogger } from './test-support';
 
 let t: TestPipeline | null = null;
 afterEach(async () => {

@@ -1,9 +1,7 @@
 /**
  * Test and benchmark helpers for the webhook pipeline (never used by the app): in-memory settings with change
- * events, a capturing logger, a free port, a real `redis-server` child on 127.0.0.1, and a polling wait.
+ * events and a capturing logger (ports, polling and a throwaway Redis are in test/support/).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import {
   defaultSettings,
   type SettingKey,
@@ -78,73 +76,3 @@ export const silentLogger: ModuleLogger = {
   critical: () => undefined,
   child: () => silentLogger,
 };
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `check` every `everyMs` until it returns a truthy value or `timeoutMs` passes (then throws). */
-export async function waitFor<T>(
-  check: () => T | Promise<T>,
-  { timeoutMs = 10_000, everyMs = 20, what = 'condition' } = {},
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
-export interface RedisServer {
-  port: number;
-  url: string;
-  pid: number;
-  /** SIGTERM by pid, then wait for the exit. */
-  stop(): Promise<void>;
-}
-
-/**
- * Starts `redis-server` on 127.0.0.1:`port` (no RDB snapshots). With `dir`, an append-only file is kept there
- * (fsync always) so a stop/start keeps the stream, like a developer's local Redis.
- */
-export async function startRedisServer(port: number, dir?: string): Promise<RedisServer> {
-  const args = ['--save', '', '--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'no'];
-  if (dir) args.push('--appendonly', 'yes', '--appendfsync', 'always', '--dir', dir);
-  else args.push('--appendonly', 'no');
-  const child: ChildProcess = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`redis-server exited (${code}): ${out}`));
-    });
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    pid: child.pid!,
-    stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, 'SIGTERM');
-      await exited;
-    },
-  };
-}

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GroupCommitter } from './group-commit';
 import { WalCheckpointer } from './wal-checkpointer';
-import { waitFor } from './test-support';
+import { waitFor } from '../../../test/support/wait';
 
 let dir: string;
 const cleanup: (() => Promise<void> | void)[] = [];
