@@ -1,7 +1,6 @@
 /**
  * The canonical retry delay: exponential backoff with "equal jitter" (AWS architecture blog, Exponential Backoff
- * And Jitter). Used by the Graph client and the sender; webhook/backoff.ts holds a copy of the same function until
- * the webhook outbox switches to this one.
+ * And Jitter). Used by the Graph client, the sender, the forwarder and the Redis outbox.
  */
 
 export interface BackoffOptions {
