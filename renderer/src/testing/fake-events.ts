@@ -2,7 +2,13 @@
  * Synthetic events for the fake host (tests, dev harness, renderer benchmark): summaries and details shaped like the
  * webhook service's, for every trigger kind, with message ids that let statuses link to sends.
  */
-import type { EventDetail, EventRecord, EventSummary, TriggerKind } from '../../../shared/domain/events';
+import {
+  triggerKindSchema,
+  type EventDetail,
+  type EventRecord,
+  type EventSummary,
+  type TriggerKind,
+} from '../../../shared/domain/events';
 import type { LogFile, LogLevelName, LogLine } from '../../../shared/domain/logs';
 
 const PHONE_ID = '106540352242922';
@@ -106,21 +112,8 @@ export function recordsFor(kind: TriggerKind, n: number, at: Date, messageNumber
   }
 }
 
-export const ALL_KINDS: readonly TriggerKind[] = [
-  'text',
-  'text-non-ascii',
-  'image',
-  'button-reply',
-  'list-reply',
-  'reaction',
-  'location',
-  'status-sent',
-  'status-delivered',
-  'status-read',
-  'status-failed',
-  'system-error',
-  'template-status',
-];
+/** Every trigger kind, in the contract's order (the contract is the one list). */
+export const ALL_KINDS: readonly TriggerKind[] = triggerKindSchema.options;
 
 export function makeSummary(
   id: number,
