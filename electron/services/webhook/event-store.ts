@@ -34,7 +34,9 @@ import {
   type RecordRow,
 } from './store-rows';
 
-export interface NewDelivery {
+/** A delivery as the ingest journal holds it: everything the store's rows need, decided at arrival. */
+export interface JournaledDelivery {
+  id: number;
   receivedAt: number;
   source: DeliverySource;
   signature: SignatureResult;
@@ -43,10 +45,9 @@ export interface NewDelivery {
   /** sha256 of body */
   hash: Buffer;
   headers: Record<string, string>;
-  /** Which outboxes the event goes to (settings at arrival time). */
-  targets: { redis: boolean; forward: boolean };
-  /** false: never taken for a duplicate, nor matched by later deliveries (edited replays). Default true. */
-  dedupe?: boolean;
+  duplicateOf: number | null;
+  queued: QueueState;
+  forward: ForwardState;
 }
 
 export interface InsertedDelivery {
@@ -161,39 +162,59 @@ export class EventStore {
 
   // ── writes (inside a committer batch) ──────────────────────────────────────────────────────────────
 
-  /** Stores one delivery; an identical earlier body makes it a duplicate (counted, never queued or forwarded). */
-  insertDelivery(d: NewDelivery): InsertedDelivery {
-    const original = d.dedupe === false ? undefined : this.stmt.findOriginal.get(d.hash);
-    const duplicateOf = original?.id ?? null;
-    const queued: QueueState = !duplicateOf && d.targets.redis ? 'pending' : 'none';
-    const forward: ForwardState = !duplicateOf && d.targets.forward ? 'pending' : 'none';
-    const info = this.stmt.insertDelivery.run({
-      receivedAt: d.receivedAt,
-      source: d.source,
-      signature: d.signature,
-      contentType: d.contentType,
-      body: d.body,
-      bodySize: d.body.length,
-      hash: d.hash,
-      headers: JSON.stringify(d.headers),
-      duplicateOf,
-      queued,
-      forward,
-    });
-    const id = Number(info.lastInsertRowid);
-    if (duplicateOf) {
-      this.stmt.bumpDuplicates.run(duplicateOf);
-      this.stmt.insertDuplicate.run(id, duplicateOf, d.receivedAt);
-    } else {
-      if (queued === 'pending') this.stmt.insertOutbox.run(id, 'redis', d.receivedAt, d.receivedAt);
-      if (forward === 'pending') this.stmt.insertOutbox.run(id, 'forward', d.receivedAt, d.receivedAt);
+  /**
+   * Writes the rows of journaled deliveries (their ids, duplicate and outbox decisions were made at arrival) with
+   * their records, and remembers the last journal frame applied, in the caller's transaction.
+   */
+  applyDeliveries(
+    items: { row: JournaledDelivery; records: EventRecord[] }[],
+    firstSeq: number,
+    lastSeq: number,
+  ): void {
+    const at = Number(this.stmt.journalSeq.get()?.value ?? 0);
+    if (at !== firstSeq - 1)
+      throw new Error(
+        `journal frames ${firstSeq}–${lastSeq} do not follow frame ${at}, the last one applied`,
+      );
+    for (const { row: d, records } of items) {
+      this.stmt.insertDelivery.run({
+        id: d.id,
+        receivedAt: d.receivedAt,
+        source: d.source,
+        signature: d.signature,
+        contentType: d.contentType,
+        body: d.body,
+        bodySize: d.body.length,
+        hash: d.hash,
+        headers: JSON.stringify(d.headers),
+        duplicateOf: d.duplicateOf,
+        queued: d.queued,
+        forward: d.forward,
+      });
+      if (d.duplicateOf) {
+        this.stmt.bumpDuplicates.run(d.duplicateOf);
+        this.stmt.insertDuplicate.run(d.id, d.duplicateOf, d.receivedAt);
+      }
+      if (d.queued === 'pending') this.stmt.insertOutbox.run(d.id, 'redis', d.receivedAt, d.receivedAt);
+      if (d.forward === 'pending') this.stmt.insertOutbox.run(d.id, 'forward', d.receivedAt, d.receivedAt);
+      records.forEach((r, i) => this.stmt.insertRecord.run(recordToRow(d.id, i, r)));
     }
-    return { id, duplicateOf, queued, forward };
+    this.stmt.setJournalSeq.run(String(lastSeq));
   }
 
-  insertRecords(deliveryId: number, records: EventRecord[]): void {
-    records.forEach((r, i) => this.stmt.insertRecord.run(recordToRow(deliveryId, i, r)));
-    this.stmt.markParsed.run(deliveryId);
+  /** The last ingest-journal frame whose delivery is in the store (0: none). */
+  journalSeq(): number {
+    return Number(this.stmt.journalSeq.get()?.value ?? 0);
+  }
+
+  /** The id the next delivery gets: ids are never reused, even after retention removed the newest. */
+  nextDeliveryId(): number {
+    const row = this.db
+      .prepare(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'deliveries'), 0), coalesce((SELECT max(id) FROM deliveries), 0)) AS m",
+      )
+      .get() as { m: number };
+    return row.m + 1;
   }
 
   /** Redis took these outbox rows. */
@@ -290,17 +311,6 @@ export class EventStore {
       body: row.body,
       headers: JSON.parse(row.headers) as Record<string, string>,
     };
-  }
-
-  /** Deliveries without records after `afterId` (PK range scan). */
-  unparsed(afterId: number, limit: number): { id: number; body: Buffer }[] {
-    return this.stmt.unparsed.all(afterId, limit);
-  }
-
-  /** Where to start looking for deliveries without records: records are written in order, shortly after the ack. */
-  unparsedScanStart(): number {
-    const row = this.db.prepare('SELECT max(delivery_id) AS m FROM records').get() as { m: number | null };
-    return Math.max(0, (row.m ?? 0) - 10_000);
   }
 
   /** Records of these deliveries; those not written yet (parsed = 0) are parsed from the body. */
@@ -436,11 +446,13 @@ function prepareStatements(db: Database.Database) {
       "SELECT id FROM deliveries WHERE body_hash = ? AND duplicate_of IS NULL AND source <> 'replay' ORDER BY id LIMIT 1",
     ),
     insertDelivery: db.prepare(
-      `INSERT INTO deliveries (received_at, source, signature, content_type, body, body_size, body_hash, headers,
-         duplicate_of, queued, forward)
-       VALUES (@receivedAt, @source, @signature, @contentType, @body, @bodySize, @hash, @headers,
-         @duplicateOf, @queued, @forward)`,
+      `INSERT INTO deliveries (id, received_at, source, signature, content_type, body, body_size, body_hash, headers,
+         duplicate_of, queued, forward, parsed)
+       VALUES (@id, @receivedAt, @source, @signature, @contentType, @body, @bodySize, @hash, @headers,
+         @duplicateOf, @queued, @forward, 1)`,
     ),
+    journalSeq: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'journal_seq'"),
+    setJournalSeq: db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('journal_seq', ?)"),
     bumpDuplicates: db.prepare('UPDATE deliveries SET duplicates = duplicates + 1 WHERE id = ?'),
     insertDuplicate: db.prepare(
       'INSERT INTO duplicates (delivery_id, original_id, received_at) VALUES (?, ?, ?)',
@@ -454,7 +466,6 @@ function prepareStatements(db: Database.Database) {
        VALUES (@delivery_id, @idx, @kind, @field, @waba_id, @phone_number_id, @message_id, @sender, @sender_type,
          @recipient, @message_type, @status, @error_codes, @error_titles, @ts, @text)`,
     ),
-    markParsed: db.prepare('UPDATE deliveries SET parsed = 1 WHERE id = ?'),
     deleteOutbox: db.prepare('DELETE FROM outbox WHERE id = ?'),
     setQueued: db.prepare("UPDATE deliveries SET queued = 'queued', stream_id = ? WHERE id = ?"),
     setForward: db.prepare('UPDATE deliveries SET forward = ? WHERE id = ?'),
@@ -479,9 +490,6 @@ function prepareStatements(db: Database.Database) {
     ),
     body: db.prepare<[number], StoredBodyRow>(
       'SELECT id, received_at, source, signature, content_type, body, headers FROM deliveries WHERE id = ?',
-    ),
-    unparsed: db.prepare<[number, number], { id: number; body: Buffer }>(
-      'SELECT id, body FROM deliveries WHERE parsed = 0 AND id > ? ORDER BY id LIMIT ?',
     ),
     attempts: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id'),
   };

@@ -1,20 +1,25 @@
 /**
- * Keep-before-ack: stores an accepted delivery through the group committer (durable; the promise resolves after the
- * fsync that covers it) and, off the acknowledgement path, normalises it into records, publishes it live and wakes
- * the outbox workers. Also re-parses deliveries stored before a crash that never got their records.
+ * Keep-before-ack: an accepted delivery gets its id and its duplicate / outbox decisions at arrival, is appended to
+ * the ingest journal (durable: the promise resolves once its frame is on disk) and is acknowledged. Off the
+ * acknowledgement path it is normalised into records, published live and, in batches (one transaction per
+ * `APPLY_WINDOW_MS`), written to the event store's rows and indexes; then the outbox workers are woken. Frames the
+ * store had not applied before a crash are applied at start (`recover()`). While the store refuses writes (full
+ * disk), new deliveries are refused (503: Meta retries) and the acknowledged ones wait in memory and in the journal.
  */
 import { createHash } from 'node:crypto';
 import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
-import type { EventStore, InsertedDelivery, NewDelivery } from './event-store';
+import type { EventStore, InsertedDelivery, JournaledDelivery } from './event-store';
 import { IngestLog, type IngestLogOptions } from './ingest-log';
+import type { IngestJournal, JournalFrame } from './ingest-journal';
 import type { LiveFeed } from './live';
 import { normaliseBody, normalisePayload } from './parser';
 import type { IncomingDelivery } from './server';
-import { iso } from './store-rows';
+import { iso, type DeliverySource } from './store-rows';
 
 export interface IngestorDeps {
   store: () => EventStore | null;
+  journal: () => IngestJournal | null;
   /** Which outboxes a new event joins (from settings at arrival). */
   targets: () => { redis: boolean; forward: boolean };
   live: LiveFeed;
@@ -32,45 +37,101 @@ export interface QueuedEvent {
   records: EventRecord[];
 }
 
-interface Stored {
-  delivery: IncomingDelivery | StoreInput;
-  result: InsertedDelivery;
-}
-
 export interface StoreInput extends Omit<IncomingDelivery, 'source' | 'parsed'> {
-  source: NewDelivery['source'];
+  source: DeliverySource;
   parsed?: unknown;
   /** false: never a duplicate and never queued (replays of edited bodies). */
   pipeline?: boolean;
+}
+
+interface Acked {
+  delivery: IncomingDelivery | StoreInput;
+  row: JournaledDelivery;
+  seq: number;
+  /** The body's hash key while this delivery is the original later copies are matched against. */
+  hashKey: string | null;
+}
+
+interface ToApply {
+  row: JournaledDelivery;
+  seq: number;
+  records: EventRecord[];
+  hashKey: string | null;
+  queued: QueuedEvent | null;
 }
 
 export function sha256(body: Uint8Array): Buffer {
   return createHash('sha256').update(body).digest();
 }
 
-/** Records are written at most this long after their event's acknowledgement, or sooner past this many. */
-const RECORDS_WINDOW_MS = 50;
-const RECORDS_MAX_PENDING = 500;
+/** Acknowledged deliveries reach the store's rows at most this long after their acknowledgement, or past this many. */
+const APPLY_WINDOW_MS = 20;
+const APPLY_MAX_PENDING = 500;
+/** While the store refuses writes, applying is retried this often (and before every new delivery). */
+const APPLY_RETRY_MS = 1_000;
+
+/** The frame meta of a journaled delivery (the body is the frame's payload). */
+function toMeta(r: JournaledDelivery): Record<string, unknown> {
+  return {
+    id: r.id,
+    at: r.receivedAt,
+    src: r.source,
+    sig: r.signature,
+    ct: r.contentType,
+    h: r.headers,
+    dup: r.duplicateOf,
+    q: r.queued,
+    f: r.forward,
+  };
+}
+
+function fromFrame(f: JournalFrame): JournaledDelivery {
+  const m = f.meta;
+  return {
+    id: m.id as number,
+    receivedAt: m.at as number,
+    source: m.src as DeliverySource,
+    signature: m.sig as JournaledDelivery['signature'],
+    contentType: m.ct as string,
+    headers: m.h as Record<string, string>,
+    duplicateOf: (m.dup as number | null) ?? null,
+    queued: m.q as JournaledDelivery['queued'],
+    forward: m.f as JournaledDelivery['forward'],
+    body: f.body,
+    hash: sha256(f.body),
+  };
+}
 
 export class Ingestor {
-  private post: Stored[] = [];
+  private post: Acked[] = [];
   private postScheduled = false;
-  private pendingRecords: { id: number; records: EventRecord[] }[] = [];
-  private recordsTimer: NodeJS.Timeout | null = null;
+  private toApply: ToApply[] = [];
+  private applyTimer: NodeJS.Timeout | null = null;
+  private applying: Promise<void> | null = null;
+  private applyError: unknown = null;
+  /** Originals acknowledged but not yet in the store's rows, by body hash: later copies are their duplicates. */
+  private readonly unapplied = new Map<string, number>();
+  private nextId = 0;
   private readonly ingestLog: IngestLog;
 
   constructor(private readonly deps: IngestorDeps) {
     this.ingestLog = new IngestLog(deps.log, deps.logOptions);
   }
 
-  /** Resolves once durably stored; rejects when the store is unavailable or the write failed. */
+  /** Resolves once the delivery is durably journaled; rejects when it cannot be (the listener answers 503). */
   async ingest(d: IncomingDelivery | StoreInput): Promise<InsertedDelivery> {
     const store = this.deps.store();
-    if (!store) throw new Error('event store is not open');
+    const journal = this.deps.journal();
+    if (!store || !journal) throw new Error('event store is not open');
+    if (this.applyError) await this.applyNow();
     const inPipeline = !('pipeline' in d) || d.pipeline !== false;
     const targets = inPipeline ? this.deps.targets() : { redis: false, forward: false };
     const hash = sha256(d.body);
-    const input: NewDelivery = {
+    const key = hash.toString('base64');
+    const duplicateOf = inPipeline ? (this.unapplied.get(key) ?? store.idByHash(hash)) : null;
+    this.nextId ||= store.nextDeliveryId();
+    const row: JournaledDelivery = {
+      id: this.nextId++,
       receivedAt: d.receivedAt,
       source: d.source,
       signature: d.signature,
@@ -78,111 +139,155 @@ export class Ingestor {
       body: d.body,
       hash,
       headers: d.headers,
-      targets,
+      duplicateOf,
+      queued: !duplicateOf && targets.redis ? 'pending' : 'none',
+      forward: !duplicateOf && targets.forward ? 'pending' : 'none',
     };
-    if (!inPipeline) input.dedupe = false;
-    const result = await store.committer.write(() => store.insertDelivery(input), { durable: true });
-    this.post.push({ delivery: d, result });
+    const hashKey = inPipeline && !duplicateOf && d.source !== 'replay' ? key : null;
+    if (hashKey) this.unapplied.set(hashKey, row.id);
+    let seq: number;
+    try {
+      seq = await journal.append(toMeta(row), d.body);
+    } catch (err) {
+      if (hashKey && this.unapplied.get(hashKey) === row.id) this.unapplied.delete(hashKey);
+      throw err;
+    }
+    this.post.push({ delivery: d, row, seq, hashKey });
     if (!this.postScheduled) {
       this.postScheduled = true;
       setImmediate(() => this.afterAck());
     }
-    return result;
+    return { id: row.id, duplicateOf, queued: row.queued, forward: row.forward };
   }
 
-  /** Runs after the 200s of a batch went out: normalise, persist records, publish, wake workers. */
+  /** Runs after the 200s of a batch went out: normalise, publish, log; the rows follow within the apply window. */
   private afterAck(): void {
     this.postScheduled = false;
     const batch = this.post;
     this.post = [];
-    const queued: QueuedEvent[] = [];
-    const changedOriginals = new Set<number>();
-    const parsed: { id: number; records: EventRecord[] }[] = [];
-    for (const { delivery, result } of batch) {
+    for (const { delivery, row, seq, hashKey } of batch) {
       const records =
         delivery.parsed !== undefined ? normalisePayload(delivery.parsed) : normaliseBody(delivery.body);
-      parsed.push({ id: result.id, records });
+      const result: InsertedDelivery = {
+        id: row.id,
+        duplicateOf: row.duplicateOf,
+        queued: row.queued,
+        forward: row.forward,
+      };
       this.deps.live.add({
-        id: result.id,
-        receivedAt: iso(delivery.receivedAt),
-        signature: delivery.signature,
-        bodySize: delivery.body.length,
-        duplicateOf: result.duplicateOf,
+        id: row.id,
+        receivedAt: iso(row.receivedAt),
+        signature: row.signature,
+        bodySize: row.body.length,
+        duplicateOf: row.duplicateOf,
         duplicates: 0,
         records,
-        forward: result.forward,
-        queued: result.queued,
-        source: delivery.source,
+        forward: row.forward,
+        queued: row.queued,
+        source: row.source,
       });
-      if (result.duplicateOf) changedOriginals.add(result.duplicateOf);
-      if (result.queued === 'pending' || result.forward === 'pending')
-        queued.push({ delivery, result, records });
+      const queued =
+        row.queued === 'pending' || row.forward === 'pending' ? { delivery, result, records } : null;
+      this.toApply.push({ row, seq, records, hashKey, queued });
       this.ingestLog.stored({
         result,
         records,
-        source: delivery.source,
-        signature: delivery.signature,
-        bytes: delivery.body.length,
+        source: row.source,
+        signature: row.signature,
+        bytes: row.body.length,
       });
     }
-    this.pendingRecords.push(...parsed);
-    if (this.pendingRecords.length >= RECORDS_MAX_PENDING) this.writeRecords();
-    else this.recordsTimer ??= setTimeout(() => this.writeRecords(), RECORDS_WINDOW_MS);
+    if (this.toApply.length >= APPLY_MAX_PENDING) void this.apply().catch(() => undefined);
+    else this.applyTimer ??= setTimeout(() => void this.apply().catch(() => undefined), APPLY_WINDOW_MS);
+  }
+
+  /**
+   * Writes the acknowledged deliveries waiting for their rows in one transaction (not flushed to disk: the journal
+   * holds them). Batches are queued in order; the store refuses one that does not follow the last it applied, so
+   * its journal position only moves forward without gaps even when an earlier batch failed.
+   */
+  private apply(): Promise<void> {
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.applyTimer = null;
+    const store = this.deps.store();
+    const items = this.toApply;
+    if (!store || items.length === 0) return this.applying ?? Promise.resolve();
+    this.toApply = [];
+    const firstSeq = items[0]!.seq;
+    const lastSeq = items[items.length - 1]!.seq;
+    const run = store.committer
+      .write(() => store.applyDeliveries(items, firstSeq, lastSeq), { durable: false })
+      .then(
+        () => this.applied(items, lastSeq),
+        (err: unknown) => {
+          // Nothing is lost (the journal has them); they wait in order, and new deliveries are refused meanwhile.
+          this.toApply = items.concat(this.toApply).sort((x, y) => x.seq - y.seq);
+          if (!this.applyError)
+            this.deps.log.error(
+              { err: String(err), waiting: this.toApply.length },
+              'the event store refuses writes: acknowledged events wait in the journal; new ones get 503 until it takes them',
+            );
+          this.applyError = err;
+          this.applyTimer ??= setTimeout(() => void this.apply().catch(() => undefined), APPLY_RETRY_MS);
+          throw err;
+        },
+      )
+      .finally(() => {
+        if (this.applying === run) this.applying = null;
+      });
+    this.applying = run;
+    return run;
+  }
+
+  private applied(items: ToApply[], lastSeq: number): void {
+    if (this.applyError) {
+      this.applyError = null;
+      this.deps.log.info('the event store takes writes again; new events are accepted');
+    }
+    const queued: QueuedEvent[] = [];
+    const changedOriginals = new Set<number>();
+    for (const it of items) {
+      if (it.hashKey && this.unapplied.get(it.hashKey) === it.row.id) this.unapplied.delete(it.hashKey);
+      if (it.row.duplicateOf) changedOriginals.add(it.row.duplicateOf);
+      if (it.queued) queued.push(it.queued);
+    }
+    this.deps.journal()?.applied(lastSeq);
     if (changedOriginals.size) this.deps.live.change(changedOriginals);
     if (queued.length) this.deps.onQueued(queued);
   }
 
   /**
-   * Writes the records collected over the last window in one (non-durable) write: many events share the index
-   * pages they touch, which keeps the WAL, and so each acknowledgement's disk flush, small.
+   * Makes every acknowledged delivery visible to the store's readers now: commits the pending rows synchronously
+   * (unless a WAL restart holds the writer for a moment). Returns the write, which rejects while the store refuses.
    */
-  private writeRecords(): void {
-    if (this.recordsTimer) clearTimeout(this.recordsTimer);
-    this.recordsTimer = null;
-    const items = this.pendingRecords;
-    this.pendingRecords = [];
-    const store = this.deps.store();
-    if (!store || items.length === 0) return;
-    store.committer
-      .write(
-        () => {
-          for (const p of items) store.insertRecords(p.id, p.records);
-        },
-        { durable: false },
-      )
-      .catch((err: unknown) =>
-        this.deps.log.warning(
-          { err: String(err), count: items.length },
-          'records not saved yet (they are re-parsed from the stored bodies)',
-        ),
-      );
+  applyNow(): Promise<void> {
+    const run = this.apply();
+    this.deps.store()?.committer.flush();
+    return run;
   }
 
-  /** Writes pending records and the pending log summary now (before the store closes). */
-  flushRecords(): void {
-    this.writeRecords();
+  /** Writes pending rows and the pending log summary (before the store closes). */
+  async flush(): Promise<void> {
     this.ingestLog.flush();
+    await this.applyNow().catch(() => undefined);
   }
 
-  /** Parses deliveries that were stored but never got records (a crash between ack and parse). */
-  async recover(): Promise<number> {
+  /** Applies journal frames the store had not applied before the last stop (a crash between ack and apply). */
+  async recover(frames: JournalFrame[]): Promise<number> {
     const store = this.deps.store();
-    if (!store) return 0;
-    let after = store.unparsedScanStart();
-    let count = 0;
-    for (;;) {
-      const rows = store.unparsed(after, 200);
-      if (rows.length === 0) break;
-      await store.committer.write(
-        () => {
-          for (const row of rows) store.insertRecords(row.id, normaliseBody(row.body));
-        },
-        { durable: false },
-      );
-      count += rows.length;
-      after = rows[rows.length - 1]!.id;
+    if (!store || frames.length === 0) return 0;
+    for (let i = 0; i < frames.length; i += APPLY_MAX_PENDING) {
+      const chunk = frames.slice(i, i + APPLY_MAX_PENDING).map((f) => {
+        const row = fromFrame(f);
+        return { row, records: normaliseBody(row.body) };
+      });
+      const [first, last] = [frames[i]!.seq, frames[Math.min(frames.length, i + APPLY_MAX_PENDING) - 1]!.seq];
+      await store.committer.write(() => store.applyDeliveries(chunk, first, last), { durable: false });
     }
-    if (count) this.deps.log.info({ count }, `re-parsed ${count} stored event(s) that had no records`);
-    return count;
+    this.deps.log.info(
+      { count: frames.length },
+      `applied ${frames.length} acknowledged event(s) from the ingest journal that were not in the store yet`,
+    );
+    return frames.length;
   }
 }

@@ -3,6 +3,7 @@
  * forwarder → live feed → retention. Reacts to settings changes (re-listen on host/port, reconnect Redis, retarget
  * forwarding) without a restart. Node-only.
  */
+import path from 'node:path';
 import type { Handlers } from '../../../shared/contract';
 import type {
   EventDetail,
@@ -21,6 +22,7 @@ import { EventStore } from './event-store';
 import { Forwarder, type ForwarderOptions } from './forwarder';
 import { webhookHandlers } from './handlers';
 import { Ingestor } from './ingest';
+import { IngestJournal } from './ingest-journal';
 import { WebhookListener, type ListenerAddress, type ListenerState } from './listener';
 import { LiveFeed } from './live';
 import { RedisOutbox, type RedisOutboxOptions, type RedisStatus } from './redis-outbox';
@@ -53,7 +55,7 @@ export interface WebhookPipelineDeps {
   /** The whatsapp.log module logger. */
   log: ModuleLogger;
   bus: Pick<EventBus, 'publish'>;
-  /** `<home>/data`; the store is `<dataDir>/events.db`. */
+  /** `<home>/data`; the store is `<dataDir>/events.db`, the ingest journal `<dataDir>/journal/`. */
   dataDir: string;
   /** The tunnel's public base URL, or null when it is down. */
   publicUrl: () => string | null;
@@ -81,6 +83,8 @@ export interface WebhookPipeline extends Disposable {
   onDidChangeListener(listener: Listener<ListenerState>): Disposable;
   /** The open store, or null before start() or when it could not be opened (POSTs then get 503). */
   readonly store: EventStore | null;
+  /** The ingest journal every acknowledged POST is written to first (null while the store is not open). */
+  readonly journal: IngestJournal | null;
   storeError(): string | null;
   outboxBacklog(): { redis: number; forward: number };
   redisStatus(): RedisStatus;
@@ -99,6 +103,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
   const doFetch = deps.fetch ?? globalThis.fetch;
   const s = () => settings.get();
   let store: EventStore | null = null;
+  let journal: IngestJournal | null = null;
   let storeError: string | null = null;
   let redis: RedisOutbox | null = null;
   let forwarder: Forwarder | null = null;
@@ -111,6 +116,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
   const live = new LiveFeed(deps.bus, () => store);
   const ingestor = new Ingestor({
     store: () => store,
+    journal: () => journal,
     targets: () => ({ redis: s().redis.url !== '', forward: s().forward.url !== '' }),
     live,
     log,
@@ -159,8 +165,15 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     log,
   });
 
+  /** The store for readers: they see every acknowledged event, also those whose rows were waiting for their batch. */
+  const readStore = (): EventStore | null => {
+    if (store) void ingestor.applyNow().catch(() => undefined);
+    return store;
+  };
+
   const requireStore = (): EventStore => {
-    if (store) return store;
+    const st = readStore();
+    if (st) return st;
     throw new KreoError(
       'STORE_UNAVAILABLE',
       storeError ? `The event store could not be opened: ${storeError}` : 'The event store is not open.',
@@ -174,6 +187,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     const st = store;
     let total = 0;
     try {
+      await ingestor.applyNow();
       for (;;) {
         const { retentionCount, retentionDays } = s().store;
         const n = await st.committer.write(() => st.pruneChunk(Date.now(), retentionCount, retentionDays), {
@@ -191,8 +205,26 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     }
   }
 
+  /** Opens the store and its journal, and applies what the journal holds beyond the store (a crash before). */
+  async function openStore(): Promise<void> {
+    const st = EventStore.open(deps.dataDir);
+    try {
+      const opened = IngestJournal.open(path.join(deps.dataDir, 'journal'), st.journalSeq(), {
+        beforeRetire: () => st.committer.write(() => undefined, { durable: true }),
+      });
+      store = st;
+      await ingestor.recover(opened.frames);
+      journal = opened.journal;
+      journal.markRecovered();
+      journal.applied(st.journalSeq());
+    } catch (err) {
+      store = null;
+      await st.close().catch(() => undefined);
+      throw err;
+    }
+  }
+
   async function startWorkers(st: EventStore): Promise<void> {
-    await ingestor.recover();
     redis = new RedisOutbox({
       store: st,
       log,
@@ -230,8 +262,8 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
   const pipeline: WebhookPipeline = {
     async start() {
       try {
-        store = EventStore.open(deps.dataDir);
-        log.info({ file: store.file }, 'event store open');
+        await openStore();
+        log.info({ file: store!.file }, 'event store open');
       } catch (err) {
         storeError = err instanceof Error ? err.message : String(err);
         log.critical(
@@ -266,8 +298,10 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
       subscription = null;
       if (pruneTimer) clearInterval(pruneTimer);
       await listener.dispose();
+      await ingestor.flush();
       await Promise.allSettled([redis?.dispose(), forwarder?.dispose()]);
-      ingestor.flushRecords();
+      await journal?.close();
+      journal = null;
       live.dispose();
       if (store) {
         try {
@@ -288,8 +322,11 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     get store() {
       return store;
     },
+    get journal() {
+      return journal;
+    },
     storeError: () => storeError,
-    outboxBacklog: () => (store ? store.backlog() : { redis: 0, forward: 0 }),
+    outboxBacklog: () => readStore()?.backlog() ?? { redis: 0, forward: 0 },
     redisStatus: () =>
       redis?.status() ?? { configured: s().redis.url !== '', connected: false, lastError: null },
 
@@ -316,7 +353,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     replay: (id, body) =>
       replayEvent(
         {
-          store: () => store,
+          store: readStore,
           ingestor,
           forwardUrl: () => s().forward.url,
           appSecret: () => s().meta.appSecret,

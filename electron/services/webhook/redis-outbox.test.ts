@@ -192,18 +192,26 @@ describe('Redis outbox', () => {
     // Stored and queued without going through the ingestor, so no copy is handed to the outbox.
     const store = t.pipeline.store!;
     const body = Buffer.from(triggerBody('reaction', ctx));
-    const { id } = await store.committer.write(() =>
-      store.insertDelivery({
-        receivedAt: Date.now(),
-        source: 'webhook',
-        signature: 'valid',
-        contentType: 'application/json',
-        body,
-        hash: sha256(body),
-        headers: { 'x-hub-signature-256': signBody(TEST_SECRET, body) },
-        targets: { redis: true, forward: false },
-      }),
-    );
+    const id = store.nextDeliveryId();
+    await store.committer.write(() => {
+      const now = Date.now();
+      store.db
+        .prepare(
+          `INSERT INTO deliveries (id, received_at, source, signature, content_type, body, body_size, body_hash,
+             headers, queued, forward) VALUES (?, ?, 'webhook', 'valid', 'application/json', ?, ?, ?, ?, 'pending', 'none')`,
+        )
+        .run(
+          id,
+          now,
+          body,
+          body.length,
+          sha256(body),
+          JSON.stringify({ 'x-hub-signature-256': signBody(TEST_SECRET, body) }),
+        );
+      store.db
+        .prepare("INSERT INTO outbox (delivery_id, target, created_at, next_at) VALUES (?, 'redis', ?, ?)")
+        .run(id, now, now);
+    });
     t.settings.set({ 'redis.stream': STREAM }); // wakes the worker (a settings change re-checks the outbox)
     await waitFor(async () => (await c.xlen(STREAM)) === 2, { what: 'the row read from the store' });
     expect(await streamEventIds(c)).toEqual([first, id]);

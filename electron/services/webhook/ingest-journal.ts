@@ -1,0 +1,450 @@
+/**
+ * The ingest journal: the durability point of every acknowledged webhook POST. Accepted deliveries are appended as
+ * checksummed frames to segment files (`<data>/journal/<generation>.seg`) and a POST's 200 waits until the write
+ * that holds its frame is on disk (O_DSYNC, or write + fdatasync where O_DSYNC is missing). The event store's rows
+ * and indexes are built from the frames off the acknowledgement path (ingest.ts), in large batches; a crash between
+ * the two is repaired at start by applying the frames the store has not seen (`open()` returns them).
+ *
+ * Writes queued in one turn of the event loop go out as ONE positional write; up to `maxInFlight` writes run at once
+ * on libuv's thread pool, and their promises settle in write order: a frame is acknowledged only when every frame
+ * before it is on disk too, so a scan after a crash (which stops at the first missing or torn frame) finds every
+ * acknowledged frame. A failed write rejects its batch and every later one in flight (503: Meta retries) and the
+ * journal continues in a new segment, reusing their sequence numbers; frames of a later generation replace those
+ * of an earlier one from their first sequence number on.
+ *
+ * Frame: u32 magic "KREO" | u32 payload length | u32 crc32(payload) | payload = u32 meta length | meta JSON | body.
+ * Meta carries `seq` (consecutive, never reused across restarts: the store keeps the last one it applied).
+ * A segment is deleted once every frame in it was applied and the store's commit of them is durable (`applied()`).
+ */
+import {
+  close as closeFd,
+  closeSync,
+  constants,
+  fdatasync,
+  fsync,
+  ftruncate,
+  mkdirSync,
+  open,
+  openSync,
+  readdirSync,
+  readFileSync,
+  unlink,
+  write,
+} from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { crc32 } from 'node:zlib';
+
+const MAGIC = 0x4b52454f;
+const HEADER = 12;
+const SEGMENT_RE = /^(\d{10})\.seg$/;
+
+/** What a frame says about its delivery besides the body (JSON-safe). */
+export type FrameMeta = Record<string, unknown> & { seq?: never };
+
+export interface JournalFrame {
+  seq: number;
+  meta: Record<string, unknown>;
+  body: Buffer;
+}
+
+export interface IngestJournalOptions {
+  /** A segment is closed once it holds this many bytes (default 16 MiB). */
+  segmentBytes?: number;
+  /** Writes in flight at once (default 2). */
+  maxInFlight?: number;
+  /** Makes the store's commits durable before a segment they cover is deleted. */
+  beforeRetire: () => Promise<void>;
+  /** Writes `buf` at `position` and makes it durable (tests: failing writes). Default: durableWrite. */
+  writeAt?: (fd: number, buf: Buffer, position: number) => Promise<void>;
+}
+
+/** One positional write on the thread pool, durable when it resolves (O_DSYNC, else write + fdatasync). */
+export function durableWrite(fd: number, buf: Buffer, position: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    write(fd, buf, 0, buf.length, position, (err, written) => {
+      if (err || written !== buf.length) return reject(err ?? new Error('short write to the ingest journal'));
+      if (DSYNC !== undefined) return resolve();
+      fdatasync(fd, (e) => (e ? reject(e) : resolve()));
+    }),
+  );
+}
+
+interface Segment {
+  gen: number;
+  file: string;
+  fd: number | null;
+  size: number;
+  /** Highest sequence number written to it (0: none). */
+  lastSeq: number;
+}
+
+interface Pending {
+  meta: FrameMeta;
+  body: Buffer;
+  resolve: (seq: number) => void;
+  reject: (err: unknown) => void;
+}
+
+interface Batch {
+  items: Pending[];
+  firstSeq: number;
+  done: boolean;
+  error: unknown;
+}
+
+export function encodeFrame(seq: number, meta: FrameMeta, body: Buffer): Buffer {
+  const json = Buffer.from(JSON.stringify({ ...meta, seq }));
+  const frame = Buffer.allocUnsafe(HEADER + 4 + json.length + body.length);
+  frame.writeUInt32LE(json.length, HEADER);
+  json.copy(frame, HEADER + 4);
+  body.copy(frame, HEADER + 4 + json.length);
+  const payload = frame.subarray(HEADER);
+  frame.writeUInt32LE(MAGIC, 0);
+  frame.writeUInt32LE(payload.length, 4);
+  frame.writeUInt32LE(crc32(payload), 8);
+  return frame;
+}
+
+/** The valid frames of one segment, in order; stops at the first missing, torn or out-of-sequence frame. */
+export function readSegment(buf: Buffer): JournalFrame[] {
+  const frames: JournalFrame[] = [];
+  let off = 0;
+  while (off + HEADER <= buf.length) {
+    if (buf.readUInt32LE(off) !== MAGIC) break;
+    const len = buf.readUInt32LE(off + 4);
+    if (len < 4 || off + HEADER + len > buf.length) break;
+    const payload = buf.subarray(off + HEADER, off + HEADER + len);
+    if (crc32(payload) !== buf.readUInt32LE(off + 8)) break;
+    const metaLen = payload.readUInt32LE(0);
+    if (4 + metaLen > len) break;
+    let meta: Record<string, unknown>;
+    try {
+      meta = JSON.parse(payload.subarray(4, 4 + metaLen).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      break;
+    }
+    const seq = meta.seq;
+    if (typeof seq !== 'number' || (frames.length > 0 && seq !== frames[frames.length - 1]!.seq + 1)) break;
+    frames.push({ seq, meta, body: Buffer.from(payload.subarray(4 + metaLen)) });
+    off += HEADER + len;
+  }
+  return frames;
+}
+
+const syncFd = (fd: number, fn: typeof fsync) =>
+  new Promise<void>((resolve, reject) => fn(fd, (err) => (err ? reject(err) : resolve())));
+
+/** Makes a new directory entry durable (a new segment must survive a crash before its frames count). */
+async function syncDir(dir: string): Promise<void> {
+  if (process.platform === 'win32') return; // directories cannot be opened for fsync there; NTFS journals entries
+  const fd = openSync(dir, 'r');
+  try {
+    await syncFd(fd, fsync);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const DSYNC: number | undefined = constants.O_DSYNC;
+const openAsync = promisify(open);
+const writeAsync = promisify(write);
+const ftruncateAsync = promisify(ftruncate);
+
+export interface JournalStats {
+  /** Positional writes (each made durable before it counts) and the frames they carried. */
+  writes: number;
+  frames: number;
+  bytes: number;
+  /** Time from a write's start to its completion as seen by the event loop, summed and longest (ms). */
+  writeMs: number;
+  maxWriteMs: number;
+  segments: number;
+}
+
+export class IngestJournal {
+  readonly stats: JournalStats = { writes: 0, frames: 0, bytes: 0, writeMs: 0, maxWriteMs: 0, segments: 0 };
+  private queue: Pending[] = [];
+  private scheduled = false;
+  private batches: Batch[] = [];
+  private inFlight = 0;
+  private nextSeq: number;
+  private active: Segment | null = null;
+  private opening: Promise<void> | null = null;
+  private spare: Promise<Segment> | null = null;
+  private closedSegments: Segment[] = [];
+  private retiring = false;
+  private appliedSeq = 0;
+  private closed = false;
+  private idle: (() => void)[] = [];
+  private readonly segmentBytes: number;
+  private readonly maxInFlight: number;
+
+  /**
+   * Opens the journal in `dir`: reads every segment and returns the frames after `afterSeq` (the last one the store
+   * applied), in order. Nothing is written until the first append, which starts a new segment.
+   */
+  static open(
+    dir: string,
+    afterSeq: number,
+    opts: IngestJournalOptions,
+  ): { journal: IngestJournal; frames: JournalFrame[] } {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const segments = readdirSync(dir)
+      .map((name) => SEGMENT_RE.exec(name))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ gen: Number(m[1]), file: path.join(dir, m[0]) }))
+      .sort((a, b) => a.gen - b.gen);
+    let frames: JournalFrame[] = [];
+    const old: Segment[] = [];
+    for (const s of segments) {
+      const found = readSegment(readFileSync(s.file));
+      if (found.length > 0) {
+        // A later generation rewrote everything from its first sequence number on (after a failed write).
+        const first = found[0]!.seq;
+        frames = frames.filter((f) => f.seq < first).concat(found);
+      }
+      old.push({ gen: s.gen, file: s.file, fd: null, size: 0, lastSeq: found.at(-1)?.seq ?? 0 });
+    }
+    // Only a gap-free run from the store's position counts; a frame after a gap was never acknowledged.
+    const pending: JournalFrame[] = [];
+    for (const f of frames) {
+      if (f.seq <= afterSeq) continue;
+      if (f.seq !== (pending.at(-1)?.seq ?? afterSeq) + 1) break;
+      pending.push(f);
+    }
+    const journal = new IngestJournal(
+      dir,
+      (pending.at(-1)?.seq ?? afterSeq) + 1,
+      segments.at(-1)?.gen ?? 0,
+      opts,
+    );
+    journal.appliedSeq = afterSeq;
+    journal.closedSegments = old.map((s) => ({ ...s, lastSeq: Number.MAX_SAFE_INTEGER }));
+    return { journal, frames: pending };
+  }
+
+  private constructor(
+    readonly dir: string,
+    nextSeq: number,
+    private lastGen: number,
+    private readonly opts: IngestJournalOptions,
+  ) {
+    this.nextSeq = nextSeq;
+    this.segmentBytes = opts.segmentBytes ?? 16 * 1024 * 1024;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
+    this.spare = this.prepare();
+  }
+
+  /** Resolves with the frame's sequence number once it, and every frame before it, is on disk. */
+  append(meta: FrameMeta, body: Buffer): Promise<number> {
+    if (this.closed) return Promise.reject(new Error('the ingest journal is closed'));
+    return new Promise<number>((resolve, reject) => {
+      this.queue.push({ meta, body, resolve, reject });
+      if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => this.pump());
+      }
+    });
+  }
+
+  /** Segments from before a restart are retired once the store has applied what they held. */
+  markRecovered(): void {
+    for (const s of this.closedSegments) s.lastSeq = Math.min(s.lastSeq, this.nextSeq - 1);
+  }
+
+  /** The store has applied (committed) every frame up to `seq`: segments it covers can go once that is durable. */
+  applied(seq: number): void {
+    this.appliedSeq = Math.max(this.appliedSeq, seq);
+    void this.retire();
+  }
+
+  private async retire(): Promise<void> {
+    if (this.retiring) return;
+    const done = this.closedSegments.filter((s) => s.lastSeq <= this.appliedSeq);
+    if (done.length === 0) return;
+    this.retiring = true;
+    try {
+      await this.opts.beforeRetire();
+      for (const s of done) {
+        await new Promise<void>((resolve) => unlink(s.file, () => resolve()));
+        this.closedSegments = this.closedSegments.filter((c) => c !== s);
+      }
+    } catch {
+      // The store could not make its commits durable: keep the segments, try again after the next apply.
+    } finally {
+      this.retiring = false;
+    }
+  }
+
+  private pump(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0 && this.inFlight < this.maxInFlight && !this.opening) {
+      const seg = this.active;
+      if (!seg || (seg.size > 0 && seg.size >= this.segmentBytes)) {
+        this.rotate();
+        return;
+      }
+      this.writeBatch(seg);
+    }
+  }
+
+  private rotate(): void {
+    const prev = this.active;
+    this.active = null;
+    if (prev) this.retireLater(prev);
+    const next = this.spare ?? this.prepare();
+    this.spare = null;
+    this.opening = next.then(
+      (seg) => {
+        this.opening = null;
+        this.active = seg;
+        this.stats.segments += 1;
+        if (!this.closed) this.spare = this.prepare();
+        this.pump();
+        this.settle();
+      },
+      (err: unknown) => {
+        this.opening = null;
+        // Nothing can be made durable now: refuse what waits (503); the next append tries a new segment.
+        for (const p of this.queue.splice(0)) p.reject(err);
+        this.settle();
+      },
+    );
+  }
+
+  /**
+   * Creates the next segment ahead of need: zero-filled to its full size, its directory entry on disk. Writing into
+   * it then changes no file metadata, so each durable write costs one data write instead of a filesystem journal
+   * commit (on ext4 about 0.15 ms against 0.25 ms quiet, and far less contention under load).
+   */
+  private prepare(): Promise<Segment> {
+    const gen = ++this.lastGen;
+    const file = path.join(this.dir, `${String(gen).padStart(10, '0')}.seg`);
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (DSYNC ?? 0);
+    const ready = (async () => {
+      const fd = await openAsync(file, flags, 0o600);
+      try {
+        try {
+          const zeros = Buffer.alloc(Math.min(1 << 20, this.segmentBytes));
+          for (let off = 0; off < this.segmentBytes; off += zeros.length)
+            await writeAsync(fd, zeros, 0, Math.min(zeros.length, this.segmentBytes - off), off);
+          if (DSYNC === undefined) await syncFd(fd, fdatasync);
+        } catch {
+          // No room for a whole segment (nearly full disk, a file size limit): write what still fits, unallocated.
+          await ftruncateAsync(fd, 0);
+        }
+        await syncDir(this.dir);
+      } catch (err) {
+        closeFd(fd, () => unlink(file, () => undefined));
+        throw err;
+      }
+      return { gen, file, fd, size: 0, lastSeq: 0 };
+    })();
+    ready.catch(() => undefined); // observed when it is taken
+    return ready;
+  }
+
+  /** A segment no longer written to: closed once its writes end, deleted once applied (see applied()). */
+  private retireLater(seg: Segment): void {
+    const fd = seg.fd;
+    seg.fd = null;
+    this.closedSegments.push(seg);
+    if (fd !== null) {
+      const closeWhenIdle = () => {
+        if (this.inFlightOn.get(fd)) this.afterWrites.push(closeWhenIdle);
+        else closeFd(fd, () => undefined);
+      };
+      closeWhenIdle();
+    }
+  }
+
+  private readonly inFlightOn = new Map<number, number>();
+  private afterWrites: (() => void)[] = [];
+
+  private writeBatch(seg: Segment): void {
+    const items = this.queue.splice(0, this.queue.length);
+    const firstSeq = this.nextSeq;
+    const frames = items.map((p, i) => encodeFrame(firstSeq + i, p.meta, p.body));
+    this.nextSeq += items.length;
+    const buf = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+    const batch: Batch = { items, firstSeq, done: false, error: null };
+    this.batches.push(batch);
+    const fd = seg.fd!;
+    const position = seg.size;
+    seg.size += buf.length;
+    seg.lastSeq = this.nextSeq - 1;
+    this.inFlight += 1;
+    this.inFlightOn.set(fd, (this.inFlightOn.get(fd) ?? 0) + 1);
+    const started = performance.now();
+    const finish = (err: unknown) => {
+      const ms = performance.now() - started;
+      this.stats.writes += 1;
+      this.stats.frames += items.length;
+      this.stats.bytes += buf.length;
+      this.stats.writeMs += ms;
+      this.stats.maxWriteMs = Math.max(this.stats.maxWriteMs, ms);
+      this.inFlight -= 1;
+      this.inFlightOn.set(fd, this.inFlightOn.get(fd)! - 1);
+      for (const fn of this.afterWrites.splice(0)) fn();
+      if (!batch.done) {
+        // (A batch already failed because an earlier one did stays failed, whatever its own write did.)
+        batch.done = true;
+        batch.error = err;
+        if (err) this.failFrom(batch, seg);
+      }
+      this.settleBatches();
+      this.pump();
+      this.settle();
+    };
+    (this.opts.writeAt ?? durableWrite)(fd, buf, position).then(
+      () => finish(null),
+      (err: unknown) => finish(err),
+    );
+  }
+
+  /** A write failed: it and every later batch fail, and the next batch starts a new segment at its sequence number. */
+  private failFrom(failed: Batch, seg: Segment): void {
+    for (const b of this.batches.slice(this.batches.indexOf(failed))) {
+      b.done = true;
+      b.error ??= failed.error;
+    }
+    this.nextSeq = failed.firstSeq;
+    if (this.active === seg) {
+      this.active = null;
+      this.retireLater(seg);
+    }
+    // What follows in this segment was never acknowledged; it goes once what came before is applied.
+    seg.lastSeq = failed.firstSeq - 1;
+  }
+
+  private settleBatches(): void {
+    while (this.batches.length > 0 && this.batches[0]!.done) {
+      const b = this.batches.shift()!;
+      b.items.forEach((p, i) => (b.error ? p.reject(b.error) : p.resolve(b.firstSeq + i)));
+    }
+  }
+
+  private settle(): void {
+    if (this.inFlight === 0 && this.queue.length === 0 && !this.opening)
+      for (const fn of this.idle.splice(0)) fn();
+  }
+
+  /** Waits for queued and in-flight writes, then closes the segment. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.inFlight > 0 || this.queue.length > 0 || this.opening)
+      await new Promise<void>((r) => this.idle.push(r));
+    const fd = this.active?.fd;
+    this.active = null;
+    if (fd != null) await new Promise<void>((resolve) => closeFd(fd, () => resolve()));
+    // A segment prepared but never written is not needed.
+    const spare = await this.spare?.catch(() => null);
+    this.spare = null;
+    if (spare?.fd != null) {
+      closeSync(spare.fd);
+      await new Promise<void>((resolve) => unlink(spare.file, () => resolve()));
+    }
+  }
+}
