@@ -1,9 +1,10 @@
 /**
- * The embedded event store: `<home>/data/events.db` (SQLite, WAL). Write methods are synchronous and meant to run
- * inside a GroupCommitter batch (`store.committer.write(() => store.insertDelivery(...))`, which also makes them
- * durable before resolving); reads run directly and see committed data only.
+ * The embedded event store: `<home>/data/events.db` (SQLite, WAL). Acknowledged deliveries reach it from the ingest
+ * journal in batches (`applyDeliveries`, see ingest.ts). Write methods are synchronous and meant to run inside a
+ * GroupCommitter batch (`store.committer.write(() => store.markQueued(...))`; `{ durable: true }` also waits for a
+ * flush of the WAL); reads run directly and see committed data only.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -34,7 +35,7 @@ import {
   type RecordRow,
 } from './store-rows';
 
-/** A delivery as the ingest journal holds it: everything the store's rows need, decided at arrival. */
+/** A delivery as the ingest journal holds it: what arrived, its id, and which outboxes it joins. */
 export interface JournaledDelivery {
   id: number;
   receivedAt: number;
@@ -42,12 +43,15 @@ export interface JournaledDelivery {
   signature: SignatureResult;
   contentType: string;
   body: Buffer;
-  /** sha256 of body */
-  hash: Buffer;
   headers: Record<string, string>;
-  duplicateOf: number | null;
-  queued: QueueState;
-  forward: ForwardState;
+  /** Which outboxes it joins unless it is a duplicate (settings at arrival). */
+  targets: { redis: boolean; forward: boolean };
+  /** false: never taken for a duplicate, nor matched by later deliveries (edited replays). */
+  dedupe: boolean;
+}
+
+export function sha256(body: Uint8Array): Buffer {
+  return createHash('sha256').update(body).digest();
 }
 
 export interface InsertedDelivery {
@@ -163,20 +167,26 @@ export class EventStore {
   // ── writes (inside a committer batch) ──────────────────────────────────────────────────────────────
 
   /**
-   * Writes the rows of journaled deliveries (their ids, duplicate and outbox decisions were made at arrival) with
-   * their records, and remembers the last journal frame applied, in the caller's transaction.
+   * Writes the rows of journaled deliveries with their records, in the caller's transaction, and remembers the last
+   * journal frame applied. A body identical to an earlier original (also one earlier in this batch) makes the
+   * delivery a duplicate: counted on the original, never queued or forwarded. Refuses a batch that does not follow
+   * the last frame applied, so the store's journal position only moves forward, without gaps.
    */
   applyDeliveries(
     items: { row: JournaledDelivery; records: EventRecord[] }[],
     firstSeq: number,
     lastSeq: number,
-  ): void {
+  ): InsertedDelivery[] {
     const at = Number(this.stmt.journalSeq.get()?.value ?? 0);
     if (at !== firstSeq - 1)
       throw new Error(
         `journal frames ${firstSeq}–${lastSeq} do not follow frame ${at}, the last one applied`,
       );
-    for (const { row: d, records } of items) {
+    const results = items.map(({ row: d, records }) => {
+      const hash = sha256(d.body);
+      const duplicateOf = d.dedupe ? (this.stmt.findOriginal.get(hash)?.id ?? null) : null;
+      const queued: QueueState = !duplicateOf && d.targets.redis ? 'pending' : 'none';
+      const forward: ForwardState = !duplicateOf && d.targets.forward ? 'pending' : 'none';
       this.stmt.insertDelivery.run({
         id: d.id,
         receivedAt: d.receivedAt,
@@ -185,21 +195,23 @@ export class EventStore {
         contentType: d.contentType,
         body: d.body,
         bodySize: d.body.length,
-        hash: d.hash,
+        hash,
         headers: JSON.stringify(d.headers),
-        duplicateOf: d.duplicateOf,
-        queued: d.queued,
-        forward: d.forward,
+        duplicateOf,
+        queued,
+        forward,
       });
-      if (d.duplicateOf) {
-        this.stmt.bumpDuplicates.run(d.duplicateOf);
-        this.stmt.insertDuplicate.run(d.id, d.duplicateOf, d.receivedAt);
+      if (duplicateOf) {
+        this.stmt.bumpDuplicates.run(duplicateOf);
+        this.stmt.insertDuplicate.run(d.id, duplicateOf, d.receivedAt);
       }
-      if (d.queued === 'pending') this.stmt.insertOutbox.run(d.id, 'redis', d.receivedAt, d.receivedAt);
-      if (d.forward === 'pending') this.stmt.insertOutbox.run(d.id, 'forward', d.receivedAt, d.receivedAt);
+      if (queued === 'pending') this.stmt.insertOutbox.run(d.id, 'redis', d.receivedAt, d.receivedAt);
+      if (forward === 'pending') this.stmt.insertOutbox.run(d.id, 'forward', d.receivedAt, d.receivedAt);
       records.forEach((r, i) => this.stmt.insertRecord.run(recordToRow(d.id, i, r)));
-    }
+      return { id: d.id, duplicateOf, queued, forward };
+    });
     this.stmt.setJournalSeq.run(String(lastSeq));
+    return results;
   }
 
   /** The last ingest-journal frame whose delivery is in the store (0: none). */
@@ -405,10 +417,6 @@ export class EventStore {
       attempts: this.stmt.attempts.all(id).map(rowToAttempt),
       streamId: stream.stream_id,
     };
-  }
-
-  idByHash(hash: Buffer): number | null {
-    return this.stmt.findOriginal.get(hash)?.id ?? null;
   }
 
   stats(now: number): {

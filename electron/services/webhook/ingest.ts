@@ -1,12 +1,11 @@
 /**
- * Keep-before-ack: an accepted delivery gets its id and its duplicate / outbox decisions at arrival, is appended to
- * the ingest journal (durable: the promise resolves once its frame is on disk) and is acknowledged. Off the
- * acknowledgement path it is normalised into records, published live and, in batches (one transaction per
- * `APPLY_WINDOW_MS`), written to the event store's rows and indexes; then the outbox workers are woken. Frames the
- * store had not applied before a crash are applied at start (`recover()`). While the store refuses writes (full
- * disk), new deliveries are refused (503: Meta retries) and the acknowledged ones wait in memory and in the journal.
+ * Keep-before-ack: an accepted delivery gets its id at arrival, is appended to the ingest journal (durable: the
+ * promise resolves once its frame is on disk) and is acknowledged. Off the acknowledgement path, in batches (one
+ * transaction per `APPLY_WINDOW_MS`), it is normalised into records and written to the event store, which decides
+ * duplicates and outbox rows; then it is published live, logged, and the outbox workers are woken. Frames the store
+ * had not applied before a crash are applied at start (`recover()`). While the store refuses writes (full disk), new
+ * deliveries are refused (503: Meta retries) and the acknowledged ones wait in memory and in the journal.
  */
-import { createHash } from 'node:crypto';
 import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import type { EventStore, InsertedDelivery, JournaledDelivery } from './event-store';
@@ -44,27 +43,16 @@ export interface StoreInput extends Omit<IncomingDelivery, 'source' | 'parsed'> 
   pipeline?: boolean;
 }
 
-interface Acked {
-  delivery: IncomingDelivery | StoreInput;
-  row: JournaledDelivery;
-  seq: number;
-  /** The body's hash key while this delivery is the original later copies are matched against. */
-  hashKey: string | null;
-}
-
+/** An acknowledged delivery waiting for its rows. */
 interface ToApply {
   row: JournaledDelivery;
   seq: number;
+  /** As it arrived (null when read back from the journal at start). */
+  delivery: IncomingDelivery | StoreInput | null;
   records: EventRecord[];
-  hashKey: string | null;
-  queued: QueuedEvent | null;
 }
 
-export function sha256(body: Uint8Array): Buffer {
-  return createHash('sha256').update(body).digest();
-}
-
-/** Acknowledged deliveries reach the store's rows at most this long after their acknowledgement, or past this many. */
+/** Acknowledged deliveries reach the store at most this long after their acknowledgement, or past this many. */
 const APPLY_WINDOW_MS = 20;
 const APPLY_MAX_PENDING = 500;
 /** While the store refuses writes, applying is retried this often (and before every new delivery). */
@@ -79,14 +67,14 @@ function toMeta(r: JournaledDelivery): Record<string, unknown> {
     sig: r.signature,
     ct: r.contentType,
     h: r.headers,
-    dup: r.duplicateOf,
-    q: r.queued,
-    f: r.forward,
+    t: [r.targets.redis, r.targets.forward],
+    dd: r.dedupe,
   };
 }
 
 function fromFrame(f: JournalFrame): JournaledDelivery {
   const m = f.meta;
+  const [redis, forward] = (m.t as [boolean, boolean] | undefined) ?? [false, false];
   return {
     id: m.id as number,
     receivedAt: m.at as number,
@@ -94,23 +82,17 @@ function fromFrame(f: JournalFrame): JournaledDelivery {
     signature: m.sig as JournaledDelivery['signature'],
     contentType: m.ct as string,
     headers: m.h as Record<string, string>,
-    duplicateOf: (m.dup as number | null) ?? null,
-    queued: m.q as JournaledDelivery['queued'],
-    forward: m.f as JournaledDelivery['forward'],
+    targets: { redis, forward },
+    dedupe: m.dd !== false,
     body: f.body,
-    hash: sha256(f.body),
   };
 }
 
 export class Ingestor {
-  private post: Acked[] = [];
-  private postScheduled = false;
   private toApply: ToApply[] = [];
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<void> | null = null;
   private applyError: unknown = null;
-  /** Originals acknowledged but not yet in the store's rows, by body hash: later copies are their duplicates. */
-  private readonly unapplied = new Map<string, number>();
   private nextId = 0;
   private readonly ingestLog: IngestLog;
 
@@ -118,17 +100,13 @@ export class Ingestor {
     this.ingestLog = new IngestLog(deps.log, deps.logOptions);
   }
 
-  /** Resolves once the delivery is durably journaled; rejects when it cannot be (the listener answers 503). */
-  async ingest(d: IncomingDelivery | StoreInput): Promise<InsertedDelivery> {
+  /** Resolves with the event's id once it is durably journaled; rejects when it cannot be (503). */
+  async ingest(d: IncomingDelivery | StoreInput): Promise<{ id: number }> {
     const store = this.deps.store();
     const journal = this.deps.journal();
     if (!store || !journal) throw new Error('event store is not open');
     if (this.applyError) await this.applyNow();
     const inPipeline = !('pipeline' in d) || d.pipeline !== false;
-    const targets = inPipeline ? this.deps.targets() : { redis: false, forward: false };
-    const hash = sha256(d.body);
-    const key = hash.toString('base64');
-    const duplicateOf = inPipeline ? (this.unapplied.get(key) ?? store.idByHash(hash)) : null;
     this.nextId ||= store.nextDeliveryId();
     const row: JournaledDelivery = {
       id: this.nextId++,
@@ -137,74 +115,25 @@ export class Ingestor {
       signature: d.signature,
       contentType: d.contentType,
       body: d.body,
-      hash,
       headers: d.headers,
-      duplicateOf,
-      queued: !duplicateOf && targets.redis ? 'pending' : 'none',
-      forward: !duplicateOf && targets.forward ? 'pending' : 'none',
+      targets: inPipeline ? this.deps.targets() : { redis: false, forward: false },
+      dedupe: inPipeline,
     };
-    const hashKey = inPipeline && !duplicateOf && d.source !== 'replay' ? key : null;
-    if (hashKey) this.unapplied.set(hashKey, row.id);
-    let seq: number;
-    try {
-      seq = await journal.append(toMeta(row), d.body);
-    } catch (err) {
-      if (hashKey && this.unapplied.get(hashKey) === row.id) this.unapplied.delete(hashKey);
-      throw err;
-    }
-    this.post.push({ delivery: d, row, seq, hashKey });
-    if (!this.postScheduled) {
-      this.postScheduled = true;
-      setImmediate(() => this.afterAck());
-    }
-    return { id: row.id, duplicateOf, queued: row.queued, forward: row.forward };
+    const seq = await journal.append(toMeta(row), d.body);
+    this.toApply.push({ row, seq, delivery: d, records: [] });
+    if (this.toApply.length >= APPLY_MAX_PENDING) this.applySoon();
+    else this.applyTimer ??= setTimeout(() => this.applySoon(), APPLY_WINDOW_MS);
+    return { id: row.id };
   }
 
-  /** Runs after the 200s of a batch went out: normalise, publish, log; the rows follow within the apply window. */
-  private afterAck(): void {
-    this.postScheduled = false;
-    const batch = this.post;
-    this.post = [];
-    for (const { delivery, row, seq, hashKey } of batch) {
-      const records =
-        delivery.parsed !== undefined ? normalisePayload(delivery.parsed) : normaliseBody(delivery.body);
-      const result: InsertedDelivery = {
-        id: row.id,
-        duplicateOf: row.duplicateOf,
-        queued: row.queued,
-        forward: row.forward,
-      };
-      this.deps.live.add({
-        id: row.id,
-        receivedAt: iso(row.receivedAt),
-        signature: row.signature,
-        bodySize: row.body.length,
-        duplicateOf: row.duplicateOf,
-        duplicates: 0,
-        records,
-        forward: row.forward,
-        queued: row.queued,
-        source: row.source,
-      });
-      const queued =
-        row.queued === 'pending' || row.forward === 'pending' ? { delivery, result, records } : null;
-      this.toApply.push({ row, seq, records, hashKey, queued });
-      this.ingestLog.stored({
-        result,
-        records,
-        source: row.source,
-        signature: row.signature,
-        bytes: row.body.length,
-      });
-    }
-    if (this.toApply.length >= APPLY_MAX_PENDING) void this.apply().catch(() => undefined);
-    else this.applyTimer ??= setTimeout(() => void this.apply().catch(() => undefined), APPLY_WINDOW_MS);
+  private applySoon(): void {
+    void this.apply().catch(() => undefined);
   }
 
   /**
    * Writes the acknowledged deliveries waiting for their rows in one transaction (not flushed to disk: the journal
-   * holds them). Batches are queued in order; the store refuses one that does not follow the last it applied, so
-   * its journal position only moves forward without gaps even when an earlier batch failed.
+   * holds them), then publishes them. Batches are queued in order; the store refuses one that does not follow the
+   * last it applied, so nothing is skipped when an earlier batch failed.
    */
   private apply(): Promise<void> {
     if (this.applyTimer) clearTimeout(this.applyTimer);
@@ -213,12 +142,18 @@ export class Ingestor {
     const items = this.toApply;
     if (!store || items.length === 0) return this.applying ?? Promise.resolve();
     this.toApply = [];
+    for (const it of items) {
+      if (it.records.length === 0 && it.delivery) {
+        const d = it.delivery;
+        it.records = d.parsed !== undefined ? normalisePayload(d.parsed) : normaliseBody(d.body);
+      }
+    }
     const firstSeq = items[0]!.seq;
     const lastSeq = items[items.length - 1]!.seq;
     const run = store.committer
       .write(() => store.applyDeliveries(items, firstSeq, lastSeq), { durable: false })
       .then(
-        () => this.applied(items, lastSeq),
+        (results) => this.applied(items, results, lastSeq),
         (err: unknown) => {
           // Nothing is lost (the journal has them); they wait in order, and new deliveries are refused meanwhile.
           this.toApply = items.concat(this.toApply).sort((x, y) => x.seq - y.seq);
@@ -228,7 +163,7 @@ export class Ingestor {
               'the event store refuses writes: acknowledged events wait in the journal; new ones get 503 until it takes them',
             );
           this.applyError = err;
-          this.applyTimer ??= setTimeout(() => void this.apply().catch(() => undefined), APPLY_RETRY_MS);
+          this.applyTimer ??= setTimeout(() => this.applySoon(), APPLY_RETRY_MS);
           throw err;
         },
       )
@@ -239,25 +174,46 @@ export class Ingestor {
     return run;
   }
 
-  private applied(items: ToApply[], lastSeq: number): void {
+  /** After a batch is in the store: push it live, log it, wake the outbox workers. */
+  private applied(items: ToApply[], results: InsertedDelivery[], lastSeq: number): void {
     if (this.applyError) {
       this.applyError = null;
       this.deps.log.info('the event store takes writes again; new events are accepted');
     }
     const queued: QueuedEvent[] = [];
     const changedOriginals = new Set<number>();
-    for (const it of items) {
-      if (it.hashKey && this.unapplied.get(it.hashKey) === it.row.id) this.unapplied.delete(it.hashKey);
-      if (it.row.duplicateOf) changedOriginals.add(it.row.duplicateOf);
-      if (it.queued) queued.push(it.queued);
-    }
+    items.forEach(({ row, delivery, records }, i) => {
+      const result = results[i]!;
+      this.deps.live.add({
+        id: row.id,
+        receivedAt: iso(row.receivedAt),
+        signature: row.signature,
+        bodySize: row.body.length,
+        duplicateOf: result.duplicateOf,
+        duplicates: 0,
+        records,
+        forward: result.forward,
+        queued: result.queued,
+        source: row.source,
+      });
+      if (result.duplicateOf) changedOriginals.add(result.duplicateOf);
+      if (delivery && (result.queued === 'pending' || result.forward === 'pending'))
+        queued.push({ delivery, result, records });
+      this.ingestLog.stored({
+        result,
+        records,
+        source: row.source,
+        signature: row.signature,
+        bytes: row.body.length,
+      });
+    });
     this.deps.journal()?.applied(lastSeq);
     if (changedOriginals.size) this.deps.live.change(changedOriginals);
     if (queued.length) this.deps.onQueued(queued);
   }
 
   /**
-   * Makes every acknowledged delivery visible to the store's readers now: commits the pending rows synchronously
+   * Makes every acknowledged delivery visible to the store's readers now: commits the waiting rows synchronously
    * (unless a WAL restart holds the writer for a moment). Returns the write, which rejects while the store refuses.
    */
   applyNow(): Promise<void> {
@@ -266,10 +222,10 @@ export class Ingestor {
     return run;
   }
 
-  /** Writes pending rows and the pending log summary (before the store closes). */
+  /** Writes waiting rows and the pending log summary (before the store closes). */
   async flush(): Promise<void> {
-    this.ingestLog.flush();
     await this.applyNow().catch(() => undefined);
+    this.ingestLog.flush();
   }
 
   /** Applies journal frames the store had not applied before the last stop (a crash between ack and apply). */
@@ -279,9 +235,9 @@ export class Ingestor {
     for (let i = 0; i < frames.length; i += APPLY_MAX_PENDING) {
       const chunk = frames.slice(i, i + APPLY_MAX_PENDING).map((f) => {
         const row = fromFrame(f);
-        return { row, records: normaliseBody(row.body) };
+        return { row, seq: f.seq, delivery: null, records: normaliseBody(row.body) };
       });
-      const [first, last] = [frames[i]!.seq, frames[Math.min(frames.length, i + APPLY_MAX_PENDING) - 1]!.seq];
+      const [first, last] = [chunk[0]!.seq, chunk[chunk.length - 1]!.seq];
       await store.committer.write(() => store.applyDeliveries(chunk, first, last), { durable: false });
     }
     this.deps.log.info(

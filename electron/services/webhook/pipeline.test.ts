@@ -194,9 +194,8 @@ describe('storage', () => {
         sig: 'valid',
         ct: 'application/json',
         h: {},
-        dup: null,
-        q: 'none',
-        f: 'none',
+        t: [false, false],
+        dd: true,
       },
       body,
     );

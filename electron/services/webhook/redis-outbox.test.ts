@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { EventSummary } from '../../../shared/domain/events';
-import { sha256 } from './ingest';
+import { sha256 } from './event-store';
 import { payloadContext, triggerBody } from './meta-payloads';
 import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';

@@ -34,7 +34,7 @@ export interface WebhookServerDeps {
   verifyToken(): string;
   appSecret(): string;
   /** Resolves once the delivery is durably stored; rejects when storage failed (→ 503, Meta retries). */
-  ingest(delivery: IncomingDelivery): Promise<{ id: number; duplicateOf: number | null }>;
+  ingest(delivery: IncomingDelivery): Promise<{ id: number }>;
   log: ModuleLogger;
   bodyLimit?: number;
 }
@@ -210,7 +210,7 @@ export function buildWebhookServer(deps: WebhookServerDeps): FastifyInstance {
     }
     const headers = keptHeaders(request.headers);
     const source = headers['x-kreo-source'] === 'trigger' ? 'trigger' : 'webhook';
-    let stored: { id: number; duplicateOf: number | null };
+    let stored: { id: number };
     try {
       stored = await deps.ingest({
         receivedAt,

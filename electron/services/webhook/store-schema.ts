@@ -4,9 +4,10 @@
  *
  * - deliveries: one row per accepted POST: the raw body exactly as received, headers (nothing secret), time,
  *   signature result, body hash (duplicate detection), queue / forward state.
- * - records: the normalised changes of a delivery, written in batches after the acknowledgement (not part of the
- *   durable write; `deliveries.parsed` says whether they are there, readers parse the body meanwhile). Indexed for
- *   the filters of the UI and CLI; kept lean, since every index page touched is flushed with the next commit.
+ * - records: the normalised changes of a delivery, written in the same transaction as its row (`deliveries.parsed`
+ *   is 1 then; rows of older versions may have 0, and readers parse those bodies). Indexed for the filters of the
+ *   UI and CLI.
+ * - meta: the store's instance id, and `journal_seq`: the last ingest-journal frame whose delivery is here.
  * - duplicates: one row per repeated delivery, pointing at the first one.
  * - outbox: pending work per target ('redis' | 'forward'), in arrival order; a row is deleted once done.
  * - attempts: every forward / replay attempt with status, latency and error.
