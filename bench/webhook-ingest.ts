@@ -188,6 +188,7 @@ async function startDurable(label: string, redisUrl: string | null): Promise<Dur
     // The store's counters are summed over the measured slices only.
     async measure(seconds) {
       const c0 = { ...store.committer.stats };
+      pipeline.journal!.stats.maxWriteMs = 0; // the longest write of this slice, not of the warm-up
       const j0 = { ...pipeline.journal!.stats };
       const k0 = store.checkpointer.stats();
       measuring = true;
@@ -198,6 +199,11 @@ async function startDurable(label: string, redisUrl: string | null): Promise<Dur
       for (const key of Object.keys(c1) as (keyof CommitStats)[]) this.commits[key] += c1[key] - c0[key];
       const j1 = pipeline.journal!.stats;
       for (const key of Object.keys(j1) as (keyof JournalStats)[]) this.journal[key] += j1[key] - j0[key];
+      // Longest values are not sums: keep the longest seen during a measured slice.
+      this.journal.maxWriteMs = Math.max(
+        this.journal.maxWriteMs - (j1.maxWriteMs - j0.maxWriteMs),
+        j1.maxWriteMs,
+      );
       for (const key of Object.keys(k1) as (keyof CheckpointerStats)[])
         this.checkpoints[key] += k1[key] - k0[key];
       return result;

@@ -34,7 +34,9 @@ describe('fault: the disk fills up under a real host process (ulimit -f)', () =>
     const home = mkdtempSync(path.join(os.tmpdir(), 'kreo-fault-full-'));
     cleanup.push(() => rmSync(home, { recursive: true, force: true }));
     const port = await freePort();
-    // 2 MiB per file (bash counts 1024-byte blocks): room for the settings, the logs and a few dozen events.
+    // 2 MiB per file (bash counts 1024-byte blocks): room for the settings, the logs and a thousand or more events
+    // in the database (written in large batches, so its WAL holds many per page). The ingest journal moves to a
+    // new segment when one reaches the limit (that batch gets 503); the database is what fills up for good.
     const limited: HostProcess = await startHostProcess({
       home,
       webhookPort: port,
@@ -46,7 +48,7 @@ describe('fault: the disk fills up under a real host process (ulimit -f)', () =>
     const run = `full${Date.now().toString(36)}`;
     const statuses: (number | null)[] = [];
     let consecutive503 = 0;
-    for (let i = 0; i < 1500 && consecutive503 < 25; i++) {
+    for (let i = 0; i < 6000 && consecutive503 < 25; i++) {
       const r = await postSigned(limited.webhookUrl, eventBody(run, i));
       statuses.push(r.status);
       consecutive503 = r.status === 503 ? consecutive503 + 1 : 0;

@@ -116,11 +116,13 @@ function withStore<T>(
   offline: (store: EventStore) => T,
 ): Promise<T> {
   return ctx.withHost(online, async () => {
-    const { EventStore: Store } = await import('../../services/webhook/event-store');
-    const store = Store.open(ctx.paths().dataDir);
+    // No host: open the store as the host would, applying journaled events it has not stored yet (a crash).
+    const { openEventStore } = await import('../../services/webhook/store-open');
+    const { store, journal } = await openEventStore(ctx.paths().dataDir);
     try {
       return offline(store);
     } finally {
+      await journal.close();
       await store.close();
     }
   });

@@ -233,7 +233,11 @@ export class IngestJournal {
     this.nextSeq = nextSeq;
     this.segmentBytes = opts.segmentBytes ?? 16 * 1024 * 1024;
     this.maxInFlight = Math.max(1, opts.maxInFlight ?? 2);
-    this.spare = this.prepare();
+  }
+
+  /** Prepares the first segment now, so the first append does not wait for it (a reader never appends). */
+  prepareAhead(): void {
+    if (!this.active && !this.opening) this.spare ??= this.prepare();
   }
 
   /** Resolves with the frame's sequence number once it, and every frame before it, is on disk. */

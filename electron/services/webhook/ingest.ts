@@ -3,14 +3,15 @@
  * promise resolves once its frame is on disk) and is acknowledged. Off the acknowledgement path, in batches (one
  * transaction per `APPLY_WINDOW_MS`), it is normalised into records and written to the event store, which decides
  * duplicates and outbox rows; then it is published live, logged, and the outbox workers are woken. Frames the store
- * had not applied before a crash are applied at start (`recover()`). While the store refuses writes (full disk), new
+ * had not applied before a crash are applied when the store is opened (store-open.ts). While the store refuses writes (full disk), new
  * deliveries are refused (503: Meta retries) and the acknowledged ones wait in memory and in the journal.
  */
 import type { EventRecord } from '../../../shared/domain/events';
 import type { ModuleLogger } from '../logging/types';
 import type { EventStore, InsertedDelivery, JournaledDelivery } from './event-store';
 import { IngestLog, type IngestLogOptions } from './ingest-log';
-import type { IngestJournal, JournalFrame } from './ingest-journal';
+import { toFrameMeta } from './delivery-frame';
+import type { IngestJournal } from './ingest-journal';
 import type { LiveFeed } from './live';
 import { normaliseBody, normalisePayload } from './parser';
 import type { IncomingDelivery } from './server';
@@ -58,36 +59,6 @@ const APPLY_MAX_PENDING = 500;
 /** While the store refuses writes, applying is retried this often (and before every new delivery). */
 const APPLY_RETRY_MS = 1_000;
 
-/** The frame meta of a journaled delivery (the body is the frame's payload). */
-function toMeta(r: JournaledDelivery): Record<string, unknown> {
-  return {
-    id: r.id,
-    at: r.receivedAt,
-    src: r.source,
-    sig: r.signature,
-    ct: r.contentType,
-    h: r.headers,
-    t: [r.targets.redis, r.targets.forward],
-    dd: r.dedupe,
-  };
-}
-
-function fromFrame(f: JournalFrame): JournaledDelivery {
-  const m = f.meta;
-  const [redis, forward] = (m.t as [boolean, boolean] | undefined) ?? [false, false];
-  return {
-    id: m.id as number,
-    receivedAt: m.at as number,
-    source: m.src as DeliverySource,
-    signature: m.sig as JournaledDelivery['signature'],
-    contentType: m.ct as string,
-    headers: m.h as Record<string, string>,
-    targets: { redis, forward },
-    dedupe: m.dd !== false,
-    body: f.body,
-  };
-}
-
 export class Ingestor {
   private toApply: ToApply[] = [];
   private applyTimer: NodeJS.Timeout | null = null;
@@ -119,7 +90,7 @@ export class Ingestor {
       targets: inPipeline ? this.deps.targets() : { redis: false, forward: false },
       dedupe: inPipeline,
     };
-    const seq = await journal.append(toMeta(row), d.body);
+    const seq = await journal.append(toFrameMeta(row), d.body);
     this.toApply.push({ row, seq, delivery: d, records: [] });
     if (this.toApply.length >= APPLY_MAX_PENDING) this.applySoon();
     else this.applyTimer ??= setTimeout(() => this.applySoon(), APPLY_WINDOW_MS);
@@ -226,24 +197,5 @@ export class Ingestor {
   async flush(): Promise<void> {
     await this.applyNow().catch(() => undefined);
     this.ingestLog.flush();
-  }
-
-  /** Applies journal frames the store had not applied before the last stop (a crash between ack and apply). */
-  async recover(frames: JournalFrame[]): Promise<number> {
-    const store = this.deps.store();
-    if (!store || frames.length === 0) return 0;
-    for (let i = 0; i < frames.length; i += APPLY_MAX_PENDING) {
-      const chunk = frames.slice(i, i + APPLY_MAX_PENDING).map((f) => {
-        const row = fromFrame(f);
-        return { row, seq: f.seq, delivery: null, records: normaliseBody(row.body) };
-      });
-      const [first, last] = [chunk[0]!.seq, chunk[chunk.length - 1]!.seq];
-      await store.committer.write(() => store.applyDeliveries(chunk, first, last), { durable: false });
-    }
-    this.deps.log.info(
-      { count: frames.length },
-      `applied ${frames.length} acknowledged event(s) from the ingest journal that were not in the store yet`,
-    );
-    return frames.length;
   }
 }

@@ -3,7 +3,6 @@
  * forwarder → live feed → retention. Reacts to settings changes (re-listen on host/port, reconnect Redis, retarget
  * forwarding) without a restart. Node-only.
  */
-import path from 'node:path';
 import type { Handlers } from '../../../shared/contract';
 import type {
   EventDetail,
@@ -18,14 +17,15 @@ import type { EventBus } from '../core/event-bus';
 import type { Disposable, Listener } from '../core/lifecycle';
 import type { ModuleLogger } from '../logging/types';
 import type { SettingsChange } from '../settings/types';
-import { EventStore } from './event-store';
+import type { EventStore } from './event-store';
 import { Forwarder, type ForwarderOptions } from './forwarder';
 import { webhookHandlers } from './handlers';
 import { Ingestor } from './ingest';
-import { IngestJournal } from './ingest-journal';
+import type { IngestJournal } from './ingest-journal';
 import { WebhookListener, type ListenerAddress, type ListenerState } from './listener';
 import { LiveFeed } from './live';
 import { RedisOutbox, type RedisOutboxOptions, type RedisStatus } from './redis-outbox';
+import { openEventStore } from './store-open';
 import { replayEvent, type ReplayResult } from './replay';
 import { buildWebhookServer, type IncomingDelivery } from './server';
 import { triggerEvent, type TriggerResult } from './simulator';
@@ -205,23 +205,17 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     }
   }
 
-  /** Opens the store and its journal, and applies what the journal holds beyond the store (a crash before). */
+  /** Opens the store and its journal; what the journal holds beyond the store (a crash before) is applied. */
   async function openStore(): Promise<void> {
-    const st = EventStore.open(deps.dataDir);
-    try {
-      const opened = IngestJournal.open(path.join(deps.dataDir, 'journal'), st.journalSeq(), {
-        beforeRetire: () => st.committer.write(() => undefined, { durable: true }),
-      });
-      store = st;
-      await ingestor.recover(opened.frames);
-      journal = opened.journal;
-      journal.markRecovered();
-      journal.applied(st.journalSeq());
-    } catch (err) {
-      store = null;
-      await st.close().catch(() => undefined);
-      throw err;
-    }
+    const opened = await openEventStore(deps.dataDir);
+    store = opened.store;
+    journal = opened.journal;
+    journal.prepareAhead();
+    if (opened.recovered)
+      log.info(
+        { count: opened.recovered },
+        `applied ${opened.recovered} acknowledged event(s) from the ingest journal that were not in the store yet`,
+      );
   }
 
   async function startWorkers(st: EventStore): Promise<void> {
