@@ -124,7 +124,7 @@ describe('fault: SQLite reports the database full (max_page_count)', () => {
     const stats = t.pipeline.stats();
     const store = t.pipeline.store!;
     for (const [i, id] of ids)
-      expect(store.getBody(id)?.body.equals(eventBody(run, i)), `event ${i}`).toBe(true);
+      expect(store.queries.getBody(id)?.body.equals(eventBody(run, i)), `event ${i}`).toBe(true);
     expect(new Set(ids.values()).size).toBe(ids.size);
     expect(stats.total).toBe(ids.size);
     expect(stats.duplicates).toBe(0);

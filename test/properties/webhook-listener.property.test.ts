@@ -323,7 +323,7 @@ describe('webhook listener + real store: every 200 is kept byte for byte', () =>
     const total = accepted.length;
     expect(t.pipeline.stats().total).toBe(total);
     for (const { id, bytes } of accepted) {
-      const kept = t.pipeline.store!.getBody(id);
+      const kept = t.pipeline.store!.queries.getBody(id);
       expect(kept?.body.equals(bytes), `event ${id}`).toBe(true);
     }
   });

@@ -179,7 +179,7 @@ export function register(program: Command, ctx: CliContext): void {
         async (client) => (await client.invoke('events:list', input)).events,
         (store) => {
           const { since, ...rest } = input;
-          return store.list({ ...rest, sinceMs: since ? parseSince(since) : undefined });
+          return store.queries.list({ ...rest, sinceMs: since ? parseSince(since) : undefined });
         },
       );
       ctx.out.result({ events: list }, (v) =>
@@ -197,7 +197,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx,
         (client) => client.invoke('events:get', { id }),
         (store) => {
-          const d = store.detail(id);
+          const d = store.queries.detail(id);
           if (!d) throw notFound(id);
           return d;
         },
@@ -217,7 +217,7 @@ export function register(program: Command, ctx: CliContext): void {
         ctx,
         (client) => client.invoke('events:stats'),
         (store) => {
-          const { total, duplicates, perMinute } = store.stats(Date.now());
+          const { total, duplicates, perMinute } = store.queries.stats(Date.now());
           const backlog = store.backlog();
           return {
             total,

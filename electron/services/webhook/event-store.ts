@@ -2,37 +2,25 @@
  * The embedded event store: `<home>/data/events.db` (SQLite, WAL). Acknowledged deliveries reach it from the ingest
  * journal in batches (`applyDeliveries`, see ingest.ts). Write methods are synchronous and meant to run inside a
  * GroupCommitter batch (`store.committer.write(() => store.markQueued(...))`; `{ durable: true }` also waits for a
- * flush of the WAL); reads run directly and see committed data only.
+ * flush of the WAL). Reads for the panel and the CLI are in `store.queries` (event-queries.ts); they run directly and
+ * see committed data only.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type {
-  EventDetail,
-  EventRecord,
-  EventsListInput,
-  EventSummary,
-  SignatureResult,
-} from '../../../shared/domain/events';
+import type { EventRecord, SignatureResult } from '../../../shared/domain/events';
 import { GroupCommitter } from './group-commit';
 import { WalCheckpointer } from './wal-checkpointer';
-import { normaliseBody } from './parser';
+import { EventQueries } from './event-queries';
 import { MIGRATIONS } from './store-schema';
 import {
-  DELIVERY_COLUMNS,
   recordToRow,
-  rowToAttempt,
-  rowToRecord,
-  rowToSummary,
-  type AttemptRow,
-  type DeliveryRow,
   type DeliverySource,
   type ForwardState,
   type OutboxRow,
   type OutboxTarget,
   type QueueState,
-  type RecordRow,
 } from './store-rows';
 
 /** A delivery as the ingest journal holds it: what arrived, its id, and which outboxes it joins. */
@@ -61,22 +49,6 @@ export interface InsertedDelivery {
   forward: ForwardState;
 }
 
-export interface StoredBody {
-  id: number;
-  receivedAt: number;
-  source: DeliverySource;
-  signature: SignatureResult;
-  contentType: string;
-  body: Buffer;
-  headers: Record<string, string>;
-}
-
-export interface ListFilter extends Omit<EventsListInput, 'since' | 'limit'> {
-  /** Epoch ms */
-  sinceMs?: number;
-  limit: number;
-}
-
 export interface NewAttempt {
   deliveryId: number;
   at: number;
@@ -100,6 +72,8 @@ export class EventStore {
   /** Why checkpoints fell back to the writer's thread, if they did. */
   checkpointFallback: string | null = null;
   private readonly stmt: ReturnType<typeof prepareStatements>;
+  /** Reads for the panel, the CLI and the outbox workers (event-queries.ts). */
+  readonly queries: EventQueries;
 
   static open(dataDir: string): EventStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -132,6 +106,7 @@ export class EventStore {
       holding: () => this.checkpointer.holding(),
     });
     this.stmt = prepareStatements(this.db);
+    this.queries = new EventQueries(this.db);
   }
 
   private checkpointsStarted = false;
@@ -282,7 +257,7 @@ export class EventStore {
     return ids.length;
   }
 
-  // ── reads ─────────────────────────────────────────────────────────────────────────────────────────
+  // ── outbox reads ──────────────────────────────────────────────────────────────────────────────────
 
   pendingOutbox(target: OutboxTarget, afterId: number, limit: number): OutboxRow[] {
     return this.stmt.pendingOutbox.all(target, afterId, limit);
@@ -309,132 +284,6 @@ export class EventStore {
       if (row.target === 'redis' || row.target === 'forward') out[row.target] = row.n;
     }
     return out;
-  }
-
-  getBody(id: number): StoredBody | null {
-    const row = this.stmt.body.get(id);
-    if (!row) return null;
-    return {
-      id: row.id,
-      receivedAt: row.received_at,
-      source: row.source as DeliverySource,
-      signature: row.signature as SignatureResult,
-      contentType: row.content_type,
-      body: row.body,
-      headers: JSON.parse(row.headers) as Record<string, string>,
-    };
-  }
-
-  /** Records of these deliveries; those not written yet (parsed = 0) are parsed from the body. */
-  private recordsOf(rows: DeliveryRow[]): Map<number, EventRecord[]> {
-    const map = this.recordsFor(rows.filter((r) => r.parsed === 1).map((r) => r.id));
-    for (const row of rows) {
-      if (row.parsed === 1) continue;
-      const stored = this.stmt.body.get(row.id);
-      map.set(row.id, stored ? normaliseBody(stored.body) : []);
-    }
-    return map;
-  }
-
-  recordsFor(ids: number[]): Map<number, EventRecord[]> {
-    const map = new Map<number, EventRecord[]>();
-    if (ids.length === 0) return map;
-    const rows = this.db
-      .prepare(
-        'SELECT * FROM records WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, idx',
-      )
-      .all(JSON.stringify(ids)) as RecordRow[];
-    for (const row of rows) {
-      const list = map.get(row.delivery_id) ?? [];
-      list.push(rowToRecord(row));
-      map.set(row.delivery_id, list);
-    }
-    return map;
-  }
-
-  summaries(ids: number[]): EventSummary[] {
-    if (ids.length === 0) return [];
-    const rows = this.db
-      .prepare(
-        `SELECT ${DELIVERY_COLUMNS} FROM deliveries WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
-      )
-      .all(JSON.stringify(ids)) as DeliveryRow[];
-    const records = this.recordsOf(rows);
-    return rows.map((r) => rowToSummary(r, records.get(r.id) ?? []));
-  }
-
-  list(f: ListFilter): EventSummary[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.beforeId !== undefined) {
-      where.push('d.id < ?');
-      args.push(f.beforeId);
-    }
-    if (f.sinceMs !== undefined) {
-      where.push('d.received_at >= ?');
-      args.push(f.sinceMs);
-    }
-    const rec: string[] = [];
-    const recArgs: unknown[] = [];
-    const add = (sql: string, ...values: unknown[]) => {
-      rec.push(sql);
-      recArgs.push(...values);
-    };
-    if (f.kind) add('r.kind = ?', f.kind);
-    if (f.status) add('r.status = ?', f.status);
-    if (f.messageId) add('r.message_id = ?', f.messageId);
-    if (f.party) {
-      add('(r.sender = ? OR r.recipient = ? OR r.phone_number_id = ?)', f.party, f.party, f.party);
-    }
-    if (f.text) {
-      add("r.text LIKE ? ESCAPE '\\'", `%${f.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
-    }
-    if (rec.length) {
-      // Selective filters (ids) find candidates through their index; broad ones probe newest-first.
-      if (f.messageId || f.party)
-        where.push(`d.id IN (SELECT r.delivery_id FROM records r WHERE ${rec.join(' AND ')})`);
-      else where.push(`EXISTS (SELECT 1 FROM records r WHERE r.delivery_id = d.id AND ${rec.join(' AND ')})`);
-      args.push(...recArgs);
-    }
-    const sql = `SELECT ${DELIVERY_COLUMNS} FROM deliveries d ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY d.id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...args, f.limit) as DeliveryRow[];
-    const records = this.recordsOf(rows);
-    return rows.map((r) => rowToSummary(r, records.get(r.id) ?? []));
-  }
-
-  detail(id: number): EventDetail | null {
-    const summary = this.summaries([id])[0];
-    const stored = this.getBody(id);
-    if (!summary || !stored) return null;
-    const stream = this.db.prepare('SELECT stream_id FROM deliveries WHERE id = ?').get(id) as {
-      stream_id: string | null;
-    };
-    return {
-      ...summary,
-      headers: stored.headers,
-      body: stored.body.toString('utf8'),
-      attempts: this.stmt.attempts.all(id).map(rowToAttempt),
-      streamId: stream.stream_id,
-    };
-  }
-
-  stats(now: number): {
-    total: number;
-    duplicates: number;
-    perMinute: { minute: string; count: number }[];
-  } {
-    const total = (this.db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n;
-    const duplicates = (this.db.prepare('SELECT count(*) AS n FROM duplicates').get() as { n: number }).n;
-    const since = Math.floor(now / 60_000) * 60_000 - 59 * 60_000;
-    const rows = this.db
-      .prepare(
-        `SELECT received_at / 60000 AS m, count(*) AS n FROM deliveries WHERE received_at >= ?
-         GROUP BY m ORDER BY m`,
-      )
-      .all(since) as { m: number; n: number }[];
-    const perMinute = rows.map((r) => ({ minute: new Date(r.m * 60_000).toISOString(), count: r.n }));
-    return { total, duplicates, perMinute };
   }
 
   /** Commits queued writes, waits for their flush, then closes the database. */
@@ -496,19 +345,5 @@ function prepareStatements(db: Database.Database) {
     backlog: db.prepare<[], { target: string; n: number }>(
       'SELECT target, count(*) AS n FROM outbox GROUP BY target',
     ),
-    body: db.prepare<[number], StoredBodyRow>(
-      'SELECT id, received_at, source, signature, content_type, body, headers FROM deliveries WHERE id = ?',
-    ),
-    attempts: db.prepare<[number], AttemptRow>('SELECT * FROM attempts WHERE delivery_id = ? ORDER BY id'),
   };
-}
-
-interface StoredBodyRow {
-  id: number;
-  received_at: number;
-  source: string;
-  signature: string;
-  content_type: string;
-  body: Buffer;
-  headers: string;
 }

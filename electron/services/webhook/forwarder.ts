@@ -9,7 +9,8 @@ import type { ModuleLogger } from '../logging/types';
 import { backoffDelay } from '../core/backoff';
 import { withoutCredentials } from '../core/display-url';
 import { Waker } from './backoff';
-import type { EventStore, StoredBody } from './event-store';
+import type { StoredBody } from './event-queries';
+import type { EventStore } from './event-store';
 import type { OutboxRow } from './store-rows';
 
 export interface ForwarderOptions {
@@ -200,7 +201,7 @@ export class Forwarder {
 
   private async deliver(row: OutboxRow, url: string): Promise<void> {
     const store = this.deps.store;
-    const stored = store.getBody(row.delivery_id);
+    const stored = store.queries.getBody(row.delivery_id);
     if (!stored) {
       await store.committer.write(() => store.finishForward(row.id, row.delivery_id, 'failed'));
       return;

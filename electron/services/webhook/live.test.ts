@@ -29,9 +29,11 @@ describe('LiveFeed', () => {
     const pushed: BusMessage[] = [];
     const read: number[][] = [];
     const store = {
-      summaries: (ids: number[]) => {
-        read.push(ids);
-        return ids.map((id) => ({ ...summary(id, 'queued'), forward: 'delivered' as const }));
+      queries: {
+        summaries: (ids: number[]) => {
+          read.push(ids);
+          return ids.map((id) => ({ ...summary(id, 'queued'), forward: 'delivered' as const }));
+        },
       },
     } as unknown as EventStore;
     const live = new LiveFeed(

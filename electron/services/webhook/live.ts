@@ -83,7 +83,7 @@ export class LiveFeed {
     const store = this.store();
     if (this.disposed) return;
     try {
-      if (store && ids.size) out.push(...store.summaries([...ids]));
+      if (store && ids.size) out.push(...store.queries.summaries([...ids]));
     } catch {
       // The store closing under us: the next list shows the state.
     }

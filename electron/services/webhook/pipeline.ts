@@ -326,10 +326,10 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
 
     list(input) {
       const { since, limit, ...rest } = input;
-      return requireStore().list({ ...rest, limit, sinceMs: since ? parseSince(since) : undefined });
+      return requireStore().queries.list({ ...rest, limit, sinceMs: since ? parseSince(since) : undefined });
     },
     get(id) {
-      const detail = requireStore().detail(id);
+      const detail = requireStore().queries.detail(id);
       if (!detail)
         throw new KreoError(
           'EVENT_NOT_FOUND',
@@ -340,7 +340,7 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
     },
     stats() {
       const st = requireStore();
-      const { total, duplicates, perMinute } = st.stats(Date.now());
+      const { total, duplicates, perMinute } = st.queries.stats(Date.now());
       const backlog = st.backlog();
       return { total, duplicates, queueBacklog: backlog.redis, forwardBacklog: backlog.forward, perMinute };
     },

@@ -41,7 +41,7 @@ export async function replayEvent(deps: ReplayDeps, id: number, editedBody?: str
       'Set forward.url to your app’s webhook URL, e.g. `kreo config set forward.url http://127.0.0.1:3000/webhook`.',
     );
   }
-  const original = store.getBody(id);
+  const original = store.queries.getBody(id);
   if (!original)
     throw new KreoError(
       'EVENT_NOT_FOUND',

@@ -54,7 +54,7 @@ describe('openEventStore', () => {
 
     const first = await openEventStore(dataDir);
     expect(first.recovered).toBe(3);
-    const listed = first.store.list({ limit: 10 });
+    const listed = first.store.queries.list({ limit: 10 });
     expect(listed.map((e) => [e.id, e.duplicateOf, e.queued])).toEqual([
       [3, null, 'none'],
       [2, 1, 'none'],
@@ -69,7 +69,7 @@ describe('openEventStore', () => {
 
     const second = await openEventStore(dataDir);
     expect(second.recovered).toBe(0);
-    expect(second.store.stats(Date.now()).total).toBe(3);
+    expect(second.store.queries.stats(Date.now()).total).toBe(3);
     expect(second.store.nextDeliveryId()).toBe(4);
     await second.journal.close();
     await second.store.close();

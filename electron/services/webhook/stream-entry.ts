@@ -60,7 +60,7 @@ export function streamFieldsOf(instanceId: string, s: StreamSource): (string | B
 
 /** The stream entry of a stored delivery read back from the store (after a restart, or past the memory cap). */
 export function storedStreamSource(store: EventStore, deliveryId: number): StreamSource | null {
-  const stored = store.getBody(deliveryId);
+  const stored = store.queries.getBody(deliveryId);
   if (!stored) return null;
   return {
     id: stored.id,
