@@ -12,7 +12,10 @@
  *
  * Targets (issues 4 and 8), judged at 10 connections: ratio ≥ 0.5 without Redis and ≥ 0.4 with it, p99 < 15 ms;
  * at any concurrency: events:new pushed within 100 ms, nothing acknowledged lost, the stream complete.
- * Run: npx tsx bench/webhook-ingest.ts [--short] [--connections N] [--slices K] [--slice-seconds S]
+ * With --floor, a fourth server is measured: the bare route that appends the body to an ingest journal (the same
+ * durable write the listener makes, batched the same way) before answering, with no signature check, parsing or
+ * store: the most any durable listener could reach on this disk.
+ * Run: npx tsx bench/webhook-ingest.ts [--short] [--floor] [--connections N] [--slices K] [--slice-seconds S]
  */
 import { execFile } from 'node:child_process';
 import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -25,7 +28,7 @@ import type { EventSummary } from '../shared/domain/events';
 import { EventBus } from '../electron/services/core/event-bus';
 import { createLogging } from '../electron/services/logging/logging';
 import type { CommitStats } from '../electron/services/webhook/group-commit';
-import type { JournalStats } from '../electron/services/webhook/ingest-journal';
+import { IngestJournal, type JournalStats } from '../electron/services/webhook/ingest-journal';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
 import { createWebhookPipeline } from '../electron/services/webhook/pipeline';
 import { FakeSettings } from '../electron/services/webhook/test-support';
@@ -35,6 +38,8 @@ import type { CheckpointerStats } from '../electron/services/webhook/wal-checkpo
 
 const args = process.argv.slice(2);
 const SHORT = args.includes('--short');
+/** Also measure the floor of durability: the bare route plus one journal append before its 200 (nothing else). */
+const FLOOR = args.includes('--floor');
 const argValue = (name: string, fallback: number) => {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -129,6 +134,35 @@ async function startBare(): Promise<Target> {
     warmOk: 0,
     measure: (seconds) => load(url, seconds, null),
     close: () => app.close(),
+  };
+}
+
+/** The bare route plus a durable journal append before each 200: the floor any durable listener sits on. */
+async function startFloor(): Promise<Target> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kreo-bench-floor-'));
+  const { journal } = IngestJournal.open(dir, 0, { beforeRetire: async () => undefined });
+  journal.prepareAhead();
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.post('/floor', async (request) => {
+    const seq = await journal.append({}, request.body as Buffer);
+    journal.applied(seq); // nothing to apply: let segments go
+    return 'ok';
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/floor`;
+  return {
+    label: 'floor: bare + journal',
+    url,
+    secret: null,
+    slices: [],
+    warmOk: 0,
+    measure: (seconds) => load(url, seconds, null),
+    async close() {
+      await app.close();
+      await journal.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -295,18 +329,22 @@ async function main(): Promise<void> {
   const bare = await startBare();
   const plain = await startDurable('durable, no Redis', null);
   const queued = await startDurable('durable + Redis stream', redis.url);
-  const targets: Target[] = [bare, plain, queued];
+  const floor = FLOOR ? await startFloor() : null;
+  const targets: Target[] = [bare, plain, queued, ...(floor ? [floor] : [])];
   let drain = { drainMs: NaN, streamed: NaN };
   let storedPlain = NaN;
   let storedQueued = NaN;
   try {
     for (const t of targets) t.warmOk += (await load(t.url, WARMUP, t.secret)).ok;
-    console.log(`slice   bare req/s   durable req/s (ratio)   durable+Redis req/s (ratio)   load average`);
+    console.log(
+      `slice   bare req/s   durable req/s (ratio)   durable+Redis req/s (ratio)${floor ? '   floor req/s (ratio)' : ''}   load average`,
+    );
     for (let i = 1; i <= SLICES; i++) {
       for (const t of targets) t.slices.push(await t.measure(SLICE_S));
-      const [b, d, r] = targets.map((t) => t.slices.at(-1)!.rps) as [number, number, number];
+      const [b, d, r, f] = targets.map((t) => t.slices.at(-1)!.rps) as [number, number, number, number?];
+      const floorCol = f === undefined ? '' : `   ${fmt(f).padStart(11)} (${fmt(f / b, 2)})`;
       console.log(
-        `${String(i).padStart(5)}   ${fmt(b).padStart(10)}   ${fmt(d).padStart(13)} (${fmt(d / b, 2)})   ${fmt(r).padStart(19)} (${fmt(r / b, 2)})   ${os.loadavg()[0]!.toFixed(1)}`,
+        `${String(i).padStart(5)}   ${fmt(b).padStart(10)}   ${fmt(d).padStart(13)} (${fmt(d / b, 2)})   ${fmt(r).padStart(19)} (${fmt(r / b, 2)})${floorCol}   ${os.loadavg()[0]!.toFixed(1)}`,
       );
     }
     drain = await queued.drainRedis!();
@@ -328,6 +366,12 @@ async function main(): Promise<void> {
   );
 
   const ratioOf = (t: Target) => median(t.slices.map((s, i) => s.rps / bare.slices[i]!.rps));
+  if (floor) {
+    console.log(row(floor));
+    console.log(
+      `    floor / bare (median of slices): ${ratioOf(floor).toFixed(2)}: what one durable write per request costs on this disk, before any listener work`,
+    );
+  }
   const ratio = ratioOf(plain);
   const ratioRedis = ratioOf(queued);
   const p99 = summary(plain).p99;
