@@ -186,6 +186,8 @@ async function startDurable(label: string, redisUrl: string | null): Promise<Dur
     'meta.appSecret': SECRET,
     'redis.url': redisUrl ?? '',
     'redis.stream': stream,
+    // Retention must not remove events during the run: stored is checked against acknowledged.
+    'store.retentionCount': 10_000_000,
   });
   const logging = createLogging({ logsDir: path.join(dir, 'logs'), level: 'info', redact: () => [SECRET] });
   const bus = new EventBus();
