@@ -98,6 +98,11 @@ export const events = {
   'health:changed': healthReportSchema,
   'webhook:status': webhookStatusSchema,
   'ratelimit:status': rateLimitStatusSchema,
+  /**
+   * Not published by the host: a client bridge whose push connection dropped emits it locally once it is back
+   * (browser mode's WebSocket). Pushes in between were missed, so whoever holds pushed state refetches it.
+   */
+  'connection:restored': z.object({ downMs: z.number().nonnegative() }),
 } as const;
 
 export type RequestChannel = keyof typeof requests;

@@ -95,6 +95,30 @@ describe('DataHub', () => {
     expect(msgs.at(-1)).toBe(fresh.msg);
   });
 
+  it('after the push connection was down, refetches state, the newest events and only the log lines it missed', async () => {
+    const { fake, hub, frame, actions } = setup();
+    hub.subscribe();
+    await hub.load();
+    await settle();
+    frame();
+    expect(hub.logs.total).toBe(60);
+    // While the connection was down: events stored and lines written, none of it pushed.
+    fake.seedEvents(5);
+    const missed = [makeLogLine(100, 'whatsapp'), makeLogLine(101, 'ngrok')];
+    fake.logHistory.push(...missed);
+    const before = actions.length;
+    fake.emit('connection:restored', { downMs: 1200 });
+    await settle();
+    frame();
+    expect(hub.events.total).toBe(5);
+    expect(hub.logs.total).toBe(62); // the two missed lines, nothing twice
+    const msgs = Array.from({ length: hub.logs.shown }, (_, i) => hub.logs.at(i)!.msg);
+    expect(msgs.slice(-2)).toEqual(missed.map((l) => l.msg));
+    expect(actions.slice(before).map((a) => a.type)).toEqual(
+      expect.arrayContaining(['settings', 'tunnel', 'webhook', 'rate']), // health: none computed yet
+    );
+  });
+
   it('unsubscribes everything on dispose and can subscribe again', () => {
     const { fake, hub } = setup();
     hub.subscribe();

@@ -1,7 +1,9 @@
 /**
  * Wires the host to the panel: subscribes to every pushed event, feeds high-rate pushes (events, log lines) into
- * their stores once per animation frame, and performs the first load. Lives as long as the app; screens that are not
- * open still see what arrived meanwhile.
+ * their stores once per animation frame, and performs the first load. When the push connection was down for a while
+ * (`connection:restored`, browser mode), it refetches what pushes would have brought: state, newest events, and the
+ * log lines after the last one it holds. Lives as long as the app; screens that are not open still see what arrived
+ * meanwhile.
  */
 import type { LogFile, LogLine } from '../../../shared/domain/logs';
 import type { EventSummary } from '../../../shared/domain/events';
@@ -24,8 +26,10 @@ export class DataHub {
   private readonly eventBatcher: FrameBatcher<EventSummary>;
   private readonly logBatcher: FrameBatcher<LogLine>;
   private unsubscribers: (() => void)[] = [];
-  /** Log lines pushed before the initial tail answered; merged without repeats afterwards. */
+  /** Log lines pushed before a tail (first load, resync) answered; merged without repeats afterwards. */
   private earlyLogs: LogLine[] | null = [];
+  /** The newest line held per log file (a resync appends what came after it). */
+  private readonly lastLog = new Map<LogFile, LogLine>();
 
   constructor(
     private readonly api: KreoApi,
@@ -36,7 +40,7 @@ export class DataHub {
     this.logs = new LogsStore(opts.logCap);
     const schedule = opts.schedule ?? frameScheduler;
     this.eventBatcher = new FrameBatcher((items) => this.events.upsert(items), schedule);
-    this.logBatcher = new FrameBatcher((items) => this.logs.append(items), schedule);
+    this.logBatcher = new FrameBatcher((items) => this.appendLogs(items), schedule);
   }
 
   /** Subscribes to pushes; call before load() so nothing that happens during the load is missed. */
@@ -57,7 +61,38 @@ export class DataHub {
         if (this.earlyLogs) this.earlyLogs.push(...batch.lines);
         else this.logBatcher.push(batch.lines);
       }),
+      api.on('connection:restored', () => void this.resync()),
     );
+  }
+
+  /** After pushes were missed: state as it is now, the newest events, the log lines after the last one held. */
+  async resync(): Promise<void> {
+    const { api, dispatch } = this;
+    const optional = <T>(p: Promise<T>): Promise<T | null> => p.catch(() => null);
+    const after = new Map(this.lastLog);
+    this.earlyLogs ??= [];
+    void this.loadEvents();
+    void this.loadLogs(after);
+    const [settings, tunnel, webhook, health, rate] = await Promise.all([
+      optional(api.settings.get()),
+      optional(api.tunnel.status()),
+      optional(api.webhook.status()),
+      optional(api.health.get()),
+      optional(api.ratelimit.status()),
+    ]);
+    if (settings) dispatch({ type: 'settings', view: settings });
+    if (tunnel) dispatch({ type: 'tunnel', status: tunnel });
+    if (webhook) dispatch({ type: 'webhook', status: webhook });
+    if (health) dispatch({ type: 'health', report: health });
+    if (rate) {
+      this.rate.add(rate);
+      dispatch({ type: 'rate', status: rate });
+    }
+  }
+
+  private appendLogs(lines: readonly LogLine[]): void {
+    this.logs.append(lines);
+    for (const l of lines) this.lastLog.set(l.file, l);
   }
 
   /** The first load: host facts, settings and tunnel make the panel ready; the rest fills in as it arrives. */
@@ -96,20 +131,25 @@ export class DataHub {
     } catch {}
   }
 
-  private async loadLogs(): Promise<void> {
+  /**
+   * Tails every log file and appends what it returns, or with `after`, only the lines after the last one held per
+   * file (all of a tail that no longer contains it: the gap was longer than the tail). Lines pushed meanwhile are
+   * merged without repeats.
+   */
+  private async loadLogs(after?: ReadonlyMap<LogFile, LogLine>): Promise<void> {
     const tails = await Promise.all(
       LOG_FILES.map((file) =>
         this.api.logs
           .tail({ file, lines: INITIAL_LOG_LINES })
-          .then((r) => r.lines)
+          .then((r) => (after ? linesAfter(r.lines, after.get(file)) : r.lines))
           .catch(() => [] as LogLine[]),
       ),
     );
-    const initial = tails.flat().sort((a, b) => a.time.localeCompare(b.time));
-    const seen = new Set(initial.map((l) => `${l.file}|${l.raw}`));
+    const fetched = tails.flat().sort((a, b) => a.time.localeCompare(b.time));
+    const seen = new Set(fetched.map((l) => `${l.file}|${l.raw}`));
     const early = (this.earlyLogs ?? []).filter((l) => !seen.has(`${l.file}|${l.raw}`));
     this.earlyLogs = null;
-    this.logs.append(initial);
+    this.appendLogs(fetched);
     this.logBatcher.push(early);
   }
 
@@ -118,4 +158,15 @@ export class DataHub {
     this.eventBatcher.dispose();
     this.logBatcher.dispose();
   }
+}
+
+/** The lines of a tail after `last` (the newest line held); the whole tail when `last` is not in it. */
+function linesAfter(lines: readonly LogLine[], last: LogLine | undefined): LogLine[] {
+  if (!last) return [...lines];
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const l = lines[i]!;
+    if (l.raw === last.raw && l.time === last.time) return lines.slice(i + 1);
+    if (l.time < last.time) return lines.slice(i + 1);
+  }
+  return [...lines];
 }

@@ -192,6 +192,21 @@ describe('pushed events', () => {
     t.timers.shift()!.fn();
     expect(FakeSocket.all).toHaveLength(4);
   });
+  it('dispatches connection:restored when a dropped socket is back, not on the first open', () => {
+    const t = makeEnv('#token=tok');
+    const { api } = createBrowserBridge({ env: t.env, reconnectMs: 100 });
+    const restored: number[] = [];
+    api.on('connection:restored', (p) => restored.push(p.downMs));
+    FakeSocket.all[0]!.open();
+    expect(restored).toEqual([]);
+    FakeSocket.all[0]!.drop();
+    t.timers.shift()!.fn();
+    FakeSocket.all[1]!.drop(); // a failed attempt is not a restoration
+    t.timers.shift()!.fn();
+    FakeSocket.all[2]!.open();
+    expect(restored).toHaveLength(1);
+    expect(restored[0]).toBeGreaterThanOrEqual(0);
+  });
 });
 
 describe('installBrowserBridge', () => {

@@ -5,7 +5,8 @@
  * Token handshake: the URL `kreo serve` prints carries the host token in its fragment (`#token=…`, never sent to
  * the server). The bridge moves it into sessionStorage (so a reload keeps working) and removes it from the address
  * bar. Requests are `POST /api/<channel>` with `Authorization: Bearer <token>`; pushes come over the WebSocket
- * `/api/events`, the token riding as a subprotocol (`kreo.token.<token>` beside `kreo.v1`), reconnecting with backoff.
+ * `/api/events`, the token riding as a subprotocol (`kreo.token.<token>` beside `kreo.v1`), reconnecting with backoff;
+ * once a dropped socket is back, `connection:restored` is dispatched so the panel refetches what it missed.
  * Failures reject with a KreoError carrying `{code, message, hint}`.
  */
 import { WS_PROTOCOL, WS_TOKEN_PREFIX } from '../../../shared/control-protocol';
@@ -168,6 +169,9 @@ export function createBrowserBridge(
   let closed = false;
   let socket: SocketLike | null = null;
   let retryTimer: unknown = null;
+  /** When the last open socket dropped (null: never opened, or open now). */
+  let droppedAt: number | null = null;
+  let everOpened = false;
   let markOpened: () => void = () => {};
   const opened = new Promise<void>((resolve) => (markOpened = resolve));
 
@@ -182,11 +186,17 @@ export function createBrowserBridge(
     ws.onopen = () => {
       delay = base;
       markOpened();
+      // Back after a drop: what was pushed meanwhile is lost, so the panel refetches its state.
+      if (everOpened && droppedAt !== null)
+        listeners.dispatch('connection:restored', { downMs: Math.max(0, Date.now() - droppedAt) });
+      everOpened = true;
+      droppedAt = null;
     };
     ws.onmessage = (ev) => dispatch(ev.data);
     ws.onerror = () => {};
     ws.onclose = () => {
       if (socket === ws) socket = null;
+      if (everOpened) droppedAt ??= Date.now();
       if (closed) return;
       retryTimer = env.setTimeout(connect, delay);
       delay = Math.min(delay * 2, max);
