@@ -1,11 +1,21 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/net';
 import { writeDiscoveryFile } from '../control/discovery';
+import { waitFor } from '../../../test/support/wait';
 import { acquireHomeLock, homeLockFile, type HomeLock } from './home-lock';
 
 describe('home lock', () => {
@@ -74,6 +84,21 @@ describe('home lock', () => {
     await expect(take()).rejects.toMatchObject({ code: 'UNAVAILABLE', details: { pid } });
     // Long past any start or stop: a reused pid after a crash or reboot.
     holdBy(pid, 120_000);
+    await take();
+  });
+
+  it('the holder keeps its lock fresh, so a host slow to start or stop is never taken for a crash', async () => {
+    const held = await take({ heartbeatMs: 20 });
+    // As if the holder had shown no sign of life for ten minutes: its next heartbeat makes the lock fresh again.
+    const old = new Date(Date.now() - 600_000);
+    utimesSync(held.file, old, old);
+    await waitFor(() => Date.now() - statSync(held.file).mtimeMs < 60_000, { what: 'heartbeat' });
+    await expect(acquireHomeLock(paths)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    held.release();
+    const old2 = new Date(Date.now() - 600_000);
+    writeFileSync(held.file, JSON.stringify({ pid: process.pid, nonce: 'gone' }));
+    utimesSync(held.file, old2, old2);
+    // A released lock beats no more: the same stale file is taken over.
     await take();
   });
 

@@ -3,7 +3,9 @@
  * a host starts, and removed when the host is disposed (or its process exits), so two hosts started at the same
  * moment cannot both open the store and bind the webhook port. A lock is recovered (taken over) when it is stale:
  * its pid is dead, or its pid is alive but is no running host (its control API does not answer as that pid) and the
- * lock showed no sign of life (taken, or a stop begun) for `graceMs`: a reused pid after a crash or a reboot.
+ * lock showed no sign of life for `graceMs`: a reused pid after a crash or a reboot. The holder touches the lock every
+ * quarter of the grace period for as long as it holds it, so a host that is slow to start or stop is never taken for
+ * a crash; only a process that stopped beating (died, or its event loop is frozen) can be.
  * Taking the lock also refuses to run beside a live host named by run/host.json (the one check per start).
  */
 import { randomUUID } from 'node:crypto';
@@ -25,6 +27,8 @@ export interface HomeLock {
 export interface HomeLockOptions {
   /** How long a lock whose pid lives but does not answer counts as a host starting or stopping (default 60 s). */
   graceMs?: number;
+  /** How often the holder touches its lock (default a quarter of graceMs). */
+  heartbeatMs?: number;
   /** How long to wait for a host's control API to answer (default 1.5 s). */
   probeMs?: number;
 }
@@ -128,7 +132,7 @@ export async function acquireHomeLock(
 
   for (let attempt = 0; attempt < 5; attempt++) {
     if (tryCreate(file, mine)) {
-      const lock = ownedLock(file, mine);
+      const lock = ownedLock(file, mine, opts.heartbeatMs ?? graceMs / 4);
       // Ours now; a host that runs without the lock (an older version, a deleted lock file) still counts.
       const other = await lookupHost(paths.discoveryFile, { timeoutMs: opts.probeMs });
       if (other.state !== 'none') {
@@ -161,11 +165,21 @@ export async function acquireHomeLock(
   );
 }
 
-function ownedLock(file: string, content: string): HomeLock {
+function ownedLock(file: string, content: string, heartbeatMs: number): HomeLock {
   let held = true;
+  const touch = () => {
+    if (!held) return;
+    try {
+      const now = new Date();
+      utimesSync(file, now, now);
+    } catch {}
+  };
+  const beat = setInterval(touch, heartbeatMs);
+  beat.unref();
   const release = () => {
     if (!held) return;
     held = false;
+    clearInterval(beat);
     process.off('exit', release);
     try {
       if (readRaw(file) === content) unlinkSync(file);
@@ -173,15 +187,5 @@ function ownedLock(file: string, content: string): HomeLock {
   };
   // A process that exits without disposing its host leaves no lock behind.
   process.on('exit', release);
-  return {
-    file,
-    touch() {
-      if (!held) return;
-      try {
-        const now = new Date();
-        utimesSync(file, now, now);
-      } catch {}
-    },
-    release,
-  };
+  return { file, touch, release };
 }
