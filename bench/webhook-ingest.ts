@@ -22,7 +22,7 @@ import { closeSync, fdatasyncSync, mkdtempSync, openSync, rmSync, writeSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { EventSummary } from '../shared/domain/events';
 import { EventBus } from '../electron/services/core/event-bus';
@@ -121,24 +121,37 @@ interface DurableTarget extends Target {
   drainRedis?(): Promise<{ drainMs: number; streamed: number }>;
 }
 
-async function startBare(): Promise<Target> {
-  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
-  app.post('/bare', async () => 'ok');
+/** Listens `app` on a free loopback port; its `route` is measured with unsigned POSTs. */
+async function unsignedTarget(
+  label: string,
+  app: FastifyInstance,
+  route: string,
+  cleanup: () => Promise<void> = async () => undefined,
+): Promise<Target> {
   await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/bare`;
+  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}${route}`;
   return {
-    label: 'bare Fastify 200',
+    label,
     url,
     secret: null,
     slices: [],
     warmOk: 0,
     measure: (seconds) => load(url, seconds, null),
-    close: () => app.close(),
+    async close() {
+      await app.close();
+      await cleanup();
+    },
   };
 }
 
+function startBare(): Promise<Target> {
+  const app = Fastify({ logger: false, bodyLimit: 4 * 1024 * 1024 });
+  app.post('/bare', async () => 'ok');
+  return unsignedTarget('bare Fastify 200', app, '/bare');
+}
+
 /** The bare route plus a durable journal append before each 200: the floor any durable listener sits on. */
-async function startFloor(): Promise<Target> {
+function startFloor(): Promise<Target> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kreo-bench-floor-'));
   const { journal } = IngestJournal.open(dir, 0, { beforeRetire: async () => undefined });
   journal.prepareAhead();
@@ -149,21 +162,10 @@ async function startFloor(): Promise<Target> {
     journal.applied(seq); // nothing to apply: let segments go
     return 'ok';
   });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const url = `http://127.0.0.1:${(app.server.address() as { port: number }).port}/floor`;
-  return {
-    label: 'floor: bare + journal',
-    url,
-    secret: null,
-    slices: [],
-    warmOk: 0,
-    measure: (seconds) => load(url, seconds, null),
-    async close() {
-      await app.close();
-      await journal.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  return unsignedTarget('floor: bare + journal', app, '/floor', async () => {
+    await journal.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 }
 
 const ZERO_COMMITS: CommitStats = {

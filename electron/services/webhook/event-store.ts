@@ -9,29 +9,21 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { EventRecord, SignatureResult } from '../../../shared/domain/events';
+import type { EventRecord } from '../../../shared/domain/events';
 import { GroupCommitter } from './group-commit';
 import { WalCheckpointer } from './wal-checkpointer';
-import { EventQueries } from './event-queries';
+import { EventQueries, type StoredBody } from './event-queries';
 import { MIGRATIONS } from './store-schema';
 import {
   recordToRow,
-  type DeliverySource,
   type ForwardState,
   type OutboxRow,
   type OutboxTarget,
   type QueueState,
 } from './store-rows';
 
-/** A delivery as the ingest journal holds it: what arrived, its id, and which outboxes it joins. */
-export interface JournaledDelivery {
-  id: number;
-  receivedAt: number;
-  source: DeliverySource;
-  signature: SignatureResult;
-  contentType: string;
-  body: Buffer;
-  headers: Record<string, string>;
+/** A delivery as the ingest journal holds it: what is stored of it, and which outboxes it joins. */
+export interface JournaledDelivery extends StoredBody {
   /** Which outboxes it joins unless it is a duplicate (settings at arrival). */
   targets: { redis: boolean; forward: boolean };
   /** false: never taken for a duplicate, nor matched by later deliveries (edited replays). */
