@@ -6,9 +6,8 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from './main';
+import { runKreo, type CliRun } from '../../test/support/cli';
 
 let home: string;
 beforeEach(() => {
@@ -16,16 +15,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(home, { recursive: true, force: true }));
 
-async function kreo(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, { streams: { stdout, stderr }, env: { KREO_HOME: home } });
-  return { code, stdout: out, stderr: err };
-}
+const kreo = (...argv: string[]): Promise<CliRun> => runKreo(argv, { KREO_HOME: home });
 
 describe('usage errors', () => {
   it('human mode: "Error: …" then "Hint: …", exit 2, nothing on stdout', async () => {

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/net';
 import { waitFor } from '../../../test/support/wait';
@@ -16,7 +15,7 @@ import { createHost, type Host } from '../../services/host/create-host';
 import { payloadContext, triggerBody } from '../../services/webhook/meta-payloads';
 import { signBody } from '../../services/webhook/signature';
 import { startTestPipeline, TEST_SECRET } from '../../services/webhook/test-harness';
-import { runCli } from '../main';
+import { runKreo, type CliRun } from '../../../test/support/cli';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -31,16 +30,7 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function kreo(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(args, { streams: { stdout, stderr }, env });
-  return { code, stdout: out, stderr: err };
-}
+const kreo = (args: string[]): Promise<CliRun> => runKreo(args, env);
 
 const ctx = payloadContext();
 

@@ -5,10 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GRAPH_FAKE_DEFAULTS as D, startGraphFake, type GraphFake } from '../../../test/fakes/graph-api';
-import { runCli } from '../main';
+import { runKreo, type CliRun } from '../../../test/support/cli';
 
 let home: string;
 let fake: GraphFake;
@@ -36,16 +35,7 @@ afterEach(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function kreo(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, { streams: { stdout, stderr }, env });
-  return { code, stdout: out, stderr: err };
-}
+const kreo = (...argv: string[]): Promise<CliRun> => runKreo(argv, env);
 
 describe('Meta commands without a host', () => {
   it('kreo send --text and --template send through the queue', async () => {

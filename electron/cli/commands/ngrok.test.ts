@@ -6,12 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../test/support/net';
 import { ensureHome } from '../../services/core/home';
 import { isPidAlive, writeDiscoveryFile } from '../../services/control/discovery';
-import { runCli } from '../main';
+import { runKreo, type CliRun } from '../../../test/support/cli';
 
 let home: string;
 let env: NodeJS.ProcessEnv;
@@ -26,16 +25,7 @@ afterEach(() => {
   rmSync(home, { recursive: true, force: true });
 });
 
-async function kreo(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  const code = await runCli(argv, { streams: { stdout, stderr }, env });
-  return { code, stdout: out, stderr: err };
-}
+const kreo = (...argv: string[]): Promise<CliRun> => runKreo(argv, env);
 
 describe('kreo ngrok without a host', () => {
   it('status names a reachable local target when the listener binds a wildcard address', async () => {
