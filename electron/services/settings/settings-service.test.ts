@@ -1,14 +1,13 @@
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { chmodSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { KreoError } from '../../../shared/errors';
 import { defaultSettings, type Settings } from '../../../shared/settings-schema';
-import { ensureHome, type HomePaths } from '../core/home';
+import { ensureHome } from '../core/home';
 import type { SecretStoreBackend } from './keychain';
 import { keychainAccount } from './secret-store';
-import { createSettingsService, type CreateSettingsOptions } from './settings-service';
-import type { SettingsChange, SettingsService } from './types';
+import type { SettingsChange } from './types';
+import { useSettingsHome } from './test-home';
 
 const TOKEN = '2abcDEF123_xyzSecretAuthtokenValue';
 
@@ -39,28 +38,12 @@ const lockedKeychain: SecretStoreBackend = {
   },
 };
 
-let dir: string;
-let paths: HomePaths;
-const services: SettingsService[] = [];
-
-beforeEach(() => {
-  dir = mkdtempSync(path.join(os.tmpdir(), 'kreo-settings-'));
-  paths = ensureHome(path.join(dir, 'home'));
-});
-afterEach(async () => {
-  for (const s of services.splice(0)) await s.dispose();
-  rmSync(dir, { recursive: true, force: true });
-});
-
-async function open(extra: Partial<CreateSettingsOptions> = {}): Promise<SettingsService> {
-  const s = await createSettingsService({ paths, env: {}, keychain: null, ...extra });
-  services.push(s);
-  return s;
-}
+const home = useSettingsHome('kreo-settings-');
+const open = home.open;
 
 const mode = (file: string) => statSync(file).mode & 0o777;
 const readJson = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-const backups = () => readdirSync(paths.root).filter((f) => f.startsWith('settings.json.corrupt-'));
+const backups = () => readdirSync(home.paths.root).filter((f) => f.startsWith('settings.json.corrupt-'));
 
 async function refused(p: Promise<unknown>): Promise<KreoError> {
   const err = await p.then(
@@ -80,11 +63,7 @@ describe('defaults and validated updates', () => {
     expect({ ...meta, verifyToken: '' }).toEqual(defMeta);
     expect(meta.verifyToken).toMatch(/^[A-Za-z0-9_-]{32,}$/);
     expect(s.view().warnings).toEqual([]);
-    const other = await createSettingsService({
-      paths: ensureHome(path.join(dir, 'h2')),
-      env: {},
-      keychain: null,
-    });
+    const other = await open({ paths: ensureHome(path.join(home.dir, 'h2')) });
     expect(other.get().meta.verifyToken).not.toBe(meta.verifyToken);
   });
 
@@ -160,26 +139,26 @@ describe('defaults and validated updates', () => {
     await s.update({ 'server.port': 9001 });
     await s.update({ 'server.port': null });
     expect(s.get().server.port).toBe(8000);
-    expect(readJson(paths.settingsFile)).toEqual({ server: {} });
+    expect(readJson(home.paths.settingsFile)).toEqual({ server: {} });
   });
 });
 
 describe('damaged settings files', () => {
   it('moves an unreadable file aside and starts on defaults with a warning', async () => {
-    writeFileSync(paths.settingsFile, '{"server": {"port": 9000,');
+    writeFileSync(home.paths.settingsFile, '{"server": {"port": 9000,');
     const seen: string[] = [];
     const s = await open({ onWarning: (m) => seen.push(m) });
     expect(s.get().server.port).toBe(8000);
     expect(backups()).toHaveLength(1);
-    expect(readFileSync(path.join(paths.root, backups()[0]!), 'utf8')).toBe('{"server": {"port": 9000,');
+    expect(readFileSync(path.join(home.paths.root, backups()[0]!), 'utf8')).toBe('{"server": {"port": 9000,');
     expect(seen.join('\n')).toContain('is not valid JSON');
     expect(s.view().warnings).toEqual(seen);
     await s.update({ 'server.port': 8001 });
-    expect(readJson(paths.settingsFile)).toEqual({ server: { port: 8001 } });
+    expect(readJson(home.paths.settingsFile)).toEqual({ server: { port: 8001 } });
   });
 
   it('treats JSON that is not an object as corrupt', async () => {
-    writeFileSync(paths.settingsFile, '[1,2,3]');
+    writeFileSync(home.paths.settingsFile, '[1,2,3]');
     const s = await open();
     expect(backups()).toHaveLength(1);
     expect(s.view().warnings[0]).toContain('does not hold a settings object');
@@ -187,7 +166,7 @@ describe('damaged settings files', () => {
 
   it('drops single bad values to their defaults, keeps the good ones and a copy of the original', async () => {
     writeFileSync(
-      paths.settingsFile,
+      home.paths.settingsFile,
       JSON.stringify({
         server: { host: '0.0.0.0', port: 'eighty' },
         webhook: { scope: 'waba', nonsense: 1 },
@@ -202,18 +181,25 @@ describe('damaged settings files', () => {
     expect(text).toContain('server.port must be a whole number from 1 to 65535, e.g. 8000');
     expect(text).toContain('"webhook.nonsense" is not a setting');
     expect(text).toContain('"bogus" is not a settings section');
-    expect(readJson(paths.settingsFile)).toEqual({ server: { host: '0.0.0.0' }, webhook: { scope: 'waba' } });
+    expect(readJson(home.paths.settingsFile)).toEqual({
+      server: { host: '0.0.0.0' },
+      webhook: { scope: 'waba' },
+    });
     expect(backups()).toHaveLength(1);
-    expect(readJson(path.join(paths.root, backups()[0]!))).toMatchObject({ server: { port: 'eighty' } });
+    expect(readJson(path.join(home.paths.root, backups()[0]!))).toMatchObject({ server: { port: 'eighty' } });
   });
 
   it('moves secrets found in settings.json into the secret store and strips them everywhere', async () => {
-    writeFileSync(paths.settingsFile, JSON.stringify({ ngrok: { authtoken: TOKEN }, server: { port: 'x' } }));
+    writeFileSync(
+      home.paths.settingsFile,
+      JSON.stringify({ ngrok: { authtoken: TOKEN }, server: { port: 'x' } }),
+    );
     const s = await open();
     expect(s.get().ngrok.authtoken).toBe(TOKEN);
-    expect(readFileSync(paths.settingsFile, 'utf8')).not.toContain(TOKEN);
-    for (const b of backups()) expect(readFileSync(path.join(paths.root, b), 'utf8')).not.toContain(TOKEN);
-    expect(readJson(paths.secretsFile)).toMatchObject({ 'ngrok.authtoken': TOKEN });
+    expect(readFileSync(home.paths.settingsFile, 'utf8')).not.toContain(TOKEN);
+    for (const b of backups())
+      expect(readFileSync(path.join(home.paths.root, b), 'utf8')).not.toContain(TOKEN);
+    expect(readJson(home.paths.secretsFile)).toMatchObject({ 'ngrok.authtoken': TOKEN });
   });
 
   it('keeps running in memory when the store cannot be opened at all', async () => {
@@ -277,11 +263,11 @@ describe('environment overrides', () => {
     expect(err.code).toBe('SETTINGS_READ_ONLY');
     expect(err.message).toContain('KREO_SERVER_PORT');
     await s.update({ 'server.host': '127.0.0.2' });
-    const disk = readFileSync(paths.settingsFile, 'utf8');
+    const disk = readFileSync(home.paths.settingsFile, 'utf8');
     expect(disk).not.toContain('9100');
     expect(disk).not.toContain('9999');
     expect(disk).not.toContain(TOKEN);
-    expect(readFileSync(paths.secretsFile, 'utf8')).not.toContain(TOKEN);
+    expect(readFileSync(home.paths.secretsFile, 'utf8')).not.toContain(TOKEN);
     expect(s.secretValues()).toContain(TOKEN);
   });
 
@@ -316,24 +302,24 @@ describe('secrets', () => {
     expect(s.secretsBackend).toBe('file');
     expect(s.secretsBackendReason).toContain('AccessDenied');
     await s.update({ 'ngrok.authtoken': TOKEN, 'meta.appSecret': 'abc123def456', 'server.port': 8010 });
-    expect(mode(paths.secretsFile)).toBe(0o600);
-    expect(readJson(paths.secretsFile)).toMatchObject({
+    expect(mode(home.paths.secretsFile)).toBe(0o600);
+    expect(readJson(home.paths.secretsFile)).toMatchObject({
       'ngrok.authtoken': TOKEN,
       'meta.appSecret': 'abc123def456',
     });
-    const plain = readFileSync(paths.settingsFile, 'utf8');
+    const plain = readFileSync(home.paths.settingsFile, 'utf8');
     expect(plain).not.toContain(TOKEN);
     expect(plain).not.toContain('abc123def456');
     expect(plain).not.toContain(s.get().meta.verifyToken);
-    expect(readdirSync(paths.root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(readdirSync(home.paths.root).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
   it('fixes a secrets file whose mode drifted', async () => {
     const s = await open();
     await s.update({ 'ngrok.authtoken': TOKEN });
-    chmodSync(paths.secretsFile, 0o644);
+    chmodSync(home.paths.secretsFile, 0o644);
     const again = await open();
-    expect(mode(paths.secretsFile)).toBe(0o600);
+    expect(mode(home.paths.secretsFile)).toBe(0o600);
     expect(again.get().ngrok.authtoken).toBe(TOKEN);
     expect(again.view().warnings.join('\n')).toContain('mode is now 0600');
   });
@@ -343,9 +329,9 @@ describe('secrets', () => {
     const s = await open({ keychain });
     expect(s.secretsBackend).toBe('keychain');
     await s.update({ 'ngrok.authtoken': TOKEN });
-    expect(keychain.get(keychainAccount('ngrok.authtoken', paths.root))).toBe(TOKEN);
-    expect(keychain.get(keychainAccount('meta.verifyToken', paths.root))).toBe(s.get().meta.verifyToken);
-    expect(() => statSync(paths.secretsFile)).toThrow();
+    expect(keychain.get(keychainAccount('ngrok.authtoken', home.paths.root))).toBe(TOKEN);
+    expect(keychain.get(keychainAccount('meta.verifyToken', home.paths.root))).toBe(s.get().meta.verifyToken);
+    expect(() => statSync(home.paths.secretsFile)).toThrow();
     const again = await open({ keychain });
     expect(again.get().ngrok.authtoken).toBe(TOKEN);
   });
@@ -358,7 +344,7 @@ describe('secrets', () => {
     expect(s.secretsBackend).toBe('keychain');
     expect(s.get().ngrok.authtoken).toBe(TOKEN);
     expect(s.get().meta.verifyToken).toBe(first.get().meta.verifyToken);
-    expect(() => statSync(paths.secretsFile)).toThrow();
+    expect(() => statSync(home.paths.secretsFile)).toThrow();
   });
 
   it('switches to the file when the keychain starts failing', async () => {
@@ -368,7 +354,7 @@ describe('secrets', () => {
     await s.update({ 'ngrok.authtoken': TOKEN });
     expect(s.secretsBackend).toBe('file');
     expect(s.get().ngrok.authtoken).toBe(TOKEN);
-    expect(readJson(paths.secretsFile)).toMatchObject({ 'ngrok.authtoken': TOKEN });
+    expect(readJson(home.paths.secretsFile)).toMatchObject({ 'ngrok.authtoken': TOKEN });
     expect(s.view().warnings.join('\n')).toContain('stopped working');
   });
 
@@ -386,7 +372,7 @@ describe('secrets', () => {
 
     await s.update({ 'ngrok.authtoken': '' });
     expect(s.get().ngrok.authtoken).toBe('');
-    expect(readJson(paths.secretsFile)).not.toHaveProperty(['ngrok.authtoken']);
+    expect(readJson(home.paths.secretsFile)).not.toHaveProperty(['ngrok.authtoken']);
 
     const old = s.get().meta.verifyToken;
     await s.update({ 'meta.verifyToken': '' });
@@ -397,10 +383,10 @@ describe('secrets', () => {
   });
 
   it('moves an unreadable secrets file aside and starts without secrets', async () => {
-    writeFileSync(paths.secretsFile, 'garbage', { mode: 0o600 });
+    writeFileSync(home.paths.secretsFile, 'garbage', { mode: 0o600 });
     const s = await open();
     expect(s.get().ngrok.authtoken).toBe('');
-    expect(readdirSync(paths.root).some((f) => f.startsWith('secrets.json.corrupt-'))).toBe(true);
+    expect(readdirSync(home.paths.root).some((f) => f.startsWith('secrets.json.corrupt-'))).toBe(true);
     expect(s.view().warnings.join('\n')).toContain('could not be read');
     expect(s.get().meta.verifyToken).not.toBe('');
   });
@@ -408,10 +394,10 @@ describe('secrets', () => {
 
 describe('choosing the secret backend', () => {
   it('KREO_SECRETS_BACKEND=file skips the OS keychain entirely', async () => {
-    const s = await createSettingsService({ paths, env: { KREO_SECRETS_BACKEND: 'file' } });
-    services.push(s);
+    // (keychain left to the service: it must not even try the OS binding)
+    const s = await open({ env: { KREO_SECRETS_BACKEND: 'file' }, keychain: undefined });
     expect(s.secretsBackend).toBe('file');
     expect(s.secretsBackendReason).toBe('no OS keychain binding');
-    expect(mode(paths.secretsFile)).toBe(0o600);
+    expect(mode(home.paths.secretsFile)).toBe(0o600);
   });
 });
