@@ -27,7 +27,7 @@ import { Redis } from 'ioredis';
 import type { EventSummary } from '../shared/domain/events';
 import { EventBus } from '../electron/services/core/event-bus';
 import { createLogging } from '../electron/services/logging/logging';
-import type { CommitStats } from '../electron/services/webhook/group-commit';
+import { emptyCommitStats, type CommitStats } from '../electron/services/webhook/group-commit';
 import { IngestJournal, type JournalStats } from '../electron/services/webhook/ingest-journal';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
 import { createWebhookPipeline } from '../electron/services/webhook/pipeline';
@@ -168,19 +168,6 @@ function startFloor(): Promise<Target> {
   });
 }
 
-const ZERO_COMMITS: CommitStats = {
-  batches: 0,
-  writes: 0,
-  largestBatch: 0,
-  syncs: 0,
-  syncedWrites: 0,
-  syncMs: 0,
-  maxSyncMs: 0,
-  ackWaitMs: 0,
-  busyMs: 0,
-  maxMs: 0,
-};
-
 async function startDurable(label: string, redisUrl: string | null): Promise<DurableTarget> {
   const stream = `kreo:bench:events:${process.pid}:${label.length}`;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'kreo-bench-'));
@@ -219,7 +206,7 @@ async function startDurable(label: string, redisUrl: string | null): Promise<Dur
     slices: [],
     warmOk: 0,
     live,
-    commits: { ...ZERO_COMMITS },
+    commits: emptyCommitStats(),
     journal: { writes: 0, frames: 0, bytes: 0, writeMs: 0, maxWriteMs: 0, segments: 0 },
     checkpoints: { checkpoints: 0, failures: 0, restarts: 0, busyMs: 0, heldMs: 0 },
     storedTotal: () => pipeline.stats().total,

@@ -55,6 +55,21 @@ export interface CommitStats {
   maxMs: number;
 }
 
+export function emptyCommitStats(): CommitStats {
+  return {
+    batches: 0,
+    writes: 0,
+    largestBatch: 0,
+    syncs: 0,
+    syncedWrites: 0,
+    syncMs: 0,
+    maxSyncMs: 0,
+    ackWaitMs: 0,
+    busyMs: 0,
+    maxMs: 0,
+  };
+}
+
 export interface GroupCommitterOptions {
   /** The file whose flush makes a commit durable: `<db>-wal`. */
   walPath: string;
@@ -97,18 +112,7 @@ export class GroupCommitter {
   private readonly sql: ReturnType<typeof prepareSql>;
   private readonly flusher: Flusher;
   private readonly maxFlushes: number;
-  readonly stats: CommitStats = {
-    batches: 0,
-    writes: 0,
-    largestBatch: 0,
-    syncs: 0,
-    syncedWrites: 0,
-    syncMs: 0,
-    maxSyncMs: 0,
-    ackWaitMs: 0,
-    busyMs: 0,
-    maxMs: 0,
-  };
+  readonly stats: CommitStats = emptyCommitStats();
 
   constructor(
     private readonly db: Database.Database,
