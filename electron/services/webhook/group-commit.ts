@@ -3,20 +3,18 @@
  *
  * Every write queued during one turn of the event loop runs in ONE SQLite transaction, committed on setImmediate,
  * whether or not a disk flush is in flight. The connection runs WAL with `synchronous=NORMAL`: a COMMIT appends to
- * the -wal file without waiting for the disk. Durability of an acknowledged write comes from an explicit fdatasync
- * of the -wal file off the event loop (wal-flusher.ts): a write that asked for `durable` resolves only after a flush
- * that STARTED AFTER ITS COMMIT has finished. Commits are numbered; a flush covers every commit made before it
- * started. Up to `maxFlushes` flushes run at once (default 2): a commit made while one flush is in flight starts
- * its own at once (Linux runs concurrent fdatasyncs of one file side by side), so its acknowledgement waits for about
- * one flush instead of the rest of the running one plus a whole next one; with both slots busy, the next flush starts
- * the moment one ends (before the waiters it covered are resolved), so the disk is never idle while writes wait.
- * On a contended disk two slots gave 24 % more acknowledged requests per second and half the p99 of one slot; when
- * the CPU is the limit they make no difference (bench/README.md).
+ * the -wal file without waiting for the disk. Webhook acknowledgements do not wait here (the ingest journal is their
+ * durability point); a write that asks for `durable` (before a journal segment is deleted, forward attempts,
+ * replays) resolves only after an explicit fdatasync of the -wal file off the event loop (wal-flusher.ts) that
+ * STARTED AFTER ITS COMMIT has finished. Commits are numbered; a flush covers every commit made before it started.
+ * Up to `maxFlushes` flushes run at once (default 2): a commit made while one flush is in flight starts its own at
+ * once (Linux runs concurrent fdatasyncs of one file side by side), so it waits for about one flush instead of the
+ * rest of the running one plus a whole next one; with both slots busy, the next flush starts the moment one ends.
  *
  * Each write runs in the batch transaction; when one throws, the batch is rolled back and redone with a savepoint
  * per write, so a failing write rejects only its own promise. A failing COMMIT rejects the batch; a failing flush
  * rejects every write committed up to that moment (after an fdatasync error the kernel may have dropped pages that
- * a concurrent or later flush would then report clean), and the listener answers 503 for them.
+ * a concurrent or later flush would then report clean).
  */
 import type Database from 'better-sqlite3';
 import { FileFlusher, type Flusher } from './wal-flusher';
