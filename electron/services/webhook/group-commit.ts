@@ -6,10 +6,11 @@
  * the -wal file without waiting for the disk. Webhook acknowledgements do not wait here (the ingest journal is their
  * durability point); a write that asks for `durable` (the default: outbox bookkeeping, forward attempts, replays,
  * the mark before a journal segment is deleted) resolves only after an explicit fdatasync of the -wal file off the
- * event loop (wal-flusher.ts) that STARTED AFTER ITS COMMIT has finished. Commits are numbered; a flush covers every commit made before it started.
- * Up to `maxFlushes` flushes run at once (default 2): a commit made while one flush is in flight starts its own at
- * once (Linux runs concurrent fdatasyncs of one file side by side), so it waits for about one flush instead of the
- * rest of the running one plus a whole next one; with both slots busy, the next flush starts the moment one ends.
+ * event loop (wal-flusher.ts) that STARTED AFTER ITS COMMIT has finished. Commits are numbered; a flush covers
+ * every commit made before it started. Up to `maxFlushes` flushes run at once (default 2): a commit made while one
+ * flush is in flight starts its own at once (Linux runs concurrent fdatasyncs of one file side by side), so it waits
+ * for about one flush instead of the rest of the running one plus a whole next one; with both slots busy, the next
+ * flush starts the moment one ends.
  *
  * Each write runs in the batch transaction; when one throws, the batch is rolled back and redone with a savepoint
  * per write, so a failing write rejects only its own promise. A failing COMMIT rejects the batch; a failing flush
