@@ -12,6 +12,7 @@ import { KreoProvider, useKreo } from '../lib/kreo-context';
 import { LogsScreen } from '../logs/logs-screen';
 import { OverviewScreen } from '../overview/overview-screen';
 import { SettingsScreen } from '../settings/settings-screen';
+import { InlineSelect } from '../ui/inline-fields';
 import { ErrorBox, Pill, Spinner } from '../ui/ui';
 import { Tabs, tabPanelProps } from '../ui/tabs';
 import { AppContext } from './app-context';
@@ -89,32 +90,24 @@ function Panel() {
             </Pill>
           </button>
           <div className="topbar-end">
-            <label className="inline-field">
-              <span>{t('app.language')}</span>
-              <select
-                value={lang}
-                data-testid="language-select"
-                onChange={(e) => isLang(e.target.value) && setLang(e.target.value)}
-              >
-                {LANGUAGES.map((l) => (
-                  <option key={l} value={l}>
-                    {LANGUAGE_NAMES[l]}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="inline-field">
-              <span>{t('app.theme')}</span>
-              <select
-                value={theme}
-                data-testid="theme-select"
-                onChange={(e) => setTheme(e.target.value as ThemeChoice)}
-              >
-                <option value="system">{t('app.theme.system')}</option>
-                <option value="light">{t('app.theme.light')}</option>
-                <option value="dark">{t('app.theme.dark')}</option>
-              </select>
-            </label>
+            <InlineSelect<Lang>
+              label={t('app.language')}
+              testId="language-select"
+              value={lang}
+              choices={LANGUAGES.map((l) => ({ value: l, label: LANGUAGE_NAMES[l] }))}
+              onChange={(v) => isLang(v) && setLang(v)}
+            />
+            <InlineSelect<ThemeChoice>
+              label={t('app.theme')}
+              testId="theme-select"
+              value={theme}
+              choices={[
+                { value: 'system', label: t('app.theme.system') },
+                { value: 'light', label: t('app.theme.light') },
+                { value: 'dark', label: t('app.theme.dark') },
+              ]}
+              onChange={setTheme}
+            />
           </div>
         </header>
         <nav className="nav">

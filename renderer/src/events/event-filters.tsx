@@ -1,6 +1,7 @@
 /** The inspector's filter bar: kind, phone or user id, message id, status and text. */
 import { eventKindSchema, type EventKind } from '../../../shared/domain/events';
 import { useI18n } from '../i18n/i18n';
+import { InlineSearch, InlineSelect } from '../ui/inline-fields';
 import { EMPTY_FILTER, isEmptyFilter, KNOWN_STATUSES, type EventFilter } from './event-filter';
 
 export function EventFilters({ value, onChange }: { value: EventFilter; onChange(f: EventFilter): void }) {
@@ -8,66 +9,47 @@ export function EventFilters({ value, onChange }: { value: EventFilter; onChange
   const set = <K extends keyof EventFilter>(k: K, v: EventFilter[K]) => onChange({ ...value, [k]: v });
   return (
     <div className="filters" role="search" aria-label={t('events.filters')}>
-      <label className="inline-field">
-        <span>{t('events.filter.kind')}</span>
-        <select
-          data-testid="filter-kind"
-          value={value.kind}
-          onChange={(e) => set('kind', e.target.value as EventKind | '')}
-        >
-          <option value="">{t('events.filter.kindAll')}</option>
-          {eventKindSchema.options.map((k) => (
-            <option key={k} value={k}>
-              {t(`events.kind.${k}`)}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline-field">
-        <span>{t('events.filter.party')}</span>
-        <input
-          type="search"
-          data-testid="filter-party"
-          value={value.party}
-          maxLength={64}
-          onChange={(e) => set('party', e.target.value)}
-        />
-      </label>
-      <label className="inline-field">
-        <span>{t('events.filter.messageId')}</span>
-        <input
-          type="search"
-          data-testid="filter-message-id"
-          value={value.messageId}
-          maxLength={256}
-          onChange={(e) => set('messageId', e.target.value)}
-        />
-      </label>
-      <label className="inline-field">
-        <span>{t('events.filter.status')}</span>
-        <select
-          data-testid="filter-status"
-          value={value.status}
-          onChange={(e) => set('status', e.target.value)}
-        >
-          <option value="">{t('events.filter.statusAll')}</option>
-          {KNOWN_STATUSES.map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label className="inline-field">
-        <span>{t('events.filter.text')}</span>
-        <input
-          type="search"
-          data-testid="filter-text"
-          value={value.text}
-          maxLength={256}
-          onChange={(e) => set('text', e.target.value)}
-        />
-      </label>
+      <InlineSelect<EventKind | ''>
+        label={t('events.filter.kind')}
+        testId="filter-kind"
+        value={value.kind}
+        choices={[
+          { value: '', label: t('events.filter.kindAll') },
+          ...eventKindSchema.options.map((k) => ({ value: k, label: t(`events.kind.${k}`) })),
+        ]}
+        onChange={(v) => set('kind', v)}
+      />
+      <InlineSearch
+        label={t('events.filter.party')}
+        testId="filter-party"
+        value={value.party}
+        maxLength={64}
+        onChange={(v) => set('party', v)}
+      />
+      <InlineSearch
+        label={t('events.filter.messageId')}
+        testId="filter-message-id"
+        value={value.messageId}
+        maxLength={256}
+        onChange={(v) => set('messageId', v)}
+      />
+      <InlineSelect
+        label={t('events.filter.status')}
+        testId="filter-status"
+        value={value.status}
+        choices={[
+          { value: '', label: t('events.filter.statusAll') },
+          ...KNOWN_STATUSES.map((s) => ({ value: s, label: s })),
+        ]}
+        onChange={(v) => set('status', v)}
+      />
+      <InlineSearch
+        label={t('events.filter.text')}
+        testId="filter-text"
+        value={value.text}
+        maxLength={256}
+        onChange={(v) => set('text', v)}
+      />
       <button
         type="button"
         className="btn btn-small"

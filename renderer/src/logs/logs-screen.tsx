@@ -8,6 +8,7 @@ import type { LogFile, LogLevelName } from '../../../shared/domain/logs';
 import { LOG_FILES } from '../app/data-hub';
 import { useApp } from '../app/app-context';
 import { useI18n } from '../i18n/i18n';
+import { InlineSearch, InlineSelect } from '../ui/inline-fields';
 import { LogView } from './log-view';
 import { LEVELS, type LogFilter } from './logs-store';
 
@@ -29,44 +30,29 @@ export function LogsScreen() {
     <div className="logs-screen">
       <h2 className="sr-only">{t('logs.title')}</h2>
       <div className="filters" role="search" aria-label={t('logs.title')}>
-        <label className="inline-field">
-          <span>{t('logs.file')}</span>
-          <select
-            data-testid="logs-file"
-            value={filter.file}
-            onChange={(e) => set('file', e.target.value as LogFile | 'all')}
-          >
-            <option value="all">{t('logs.file.all')}</option>
-            {LOG_FILES.map((f) => (
-              <option key={f} value={f}>
-                {t(`logs.file.${f}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>{t('logs.level')}</span>
-          <select
-            data-testid="logs-level"
-            value={filter.minLevel}
-            onChange={(e) => set('minLevel', e.target.value as LogLevelName)}
-          >
-            {LEVELS.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="inline-field">
-          <span>{t('logs.search')}</span>
-          <input
-            type="search"
-            data-testid="logs-search"
-            value={filter.text}
-            onChange={(e) => set('text', e.target.value)}
-          />
-        </label>
+        <InlineSelect<LogFile | 'all'>
+          label={t('logs.file')}
+          testId="logs-file"
+          value={filter.file}
+          choices={[
+            { value: 'all', label: t('logs.file.all') },
+            ...LOG_FILES.map((f) => ({ value: f, label: t(`logs.file.${f}`) })),
+          ]}
+          onChange={(v) => set('file', v)}
+        />
+        <InlineSelect<LogLevelName>
+          label={t('logs.level')}
+          testId="logs-level"
+          value={filter.minLevel}
+          choices={LEVELS.map((l) => ({ value: l, label: l }))}
+          onChange={(v) => set('minLevel', v)}
+        />
+        <InlineSearch
+          label={t('logs.search')}
+          testId="logs-search"
+          value={filter.text}
+          onChange={(v) => set('text', v)}
+        />
         <button
           type="button"
           className="btn btn-small"
