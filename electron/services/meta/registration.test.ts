@@ -304,24 +304,14 @@ describe('preflight failures', () => {
     expect(err.details?.cause).toBe('tunnel_down');
   });
 
-  it('tunnel down: ngrok answers that the endpoint is offline', async () => {
-    cb.mode = 'ngrok-offline';
-    await failsWith('tunnel_down');
-  });
-
-  it('interstitial page', async () => {
-    cb.mode = 'html';
-    await failsWith('interstitial');
-  });
-
-  it('wrong answer to the challenge', async () => {
-    cb.mode = 'wrong-challenge';
-    await failsWith('wrong_answer');
-  });
-
-  it('verify token refused', async () => {
-    cb.mode = 'forbidden';
-    await failsWith('wrong_verify_token');
+  it.each([
+    ['tunnel down: ngrok answers that the endpoint is offline', 'ngrok-offline', 'tunnel_down'],
+    ['interstitial page', 'html', 'interstitial'],
+    ['wrong answer to the challenge', 'wrong-challenge', 'wrong_answer'],
+    ['verify token refused', 'forbidden', 'wrong_verify_token'],
+  ] as const)('%s', async (_case, mode, cause) => {
+    cb.mode = mode;
+    await failsWith(cause);
   });
 
   it('401 on the signed POST', async () => {
