@@ -1,6 +1,6 @@
 /** How a delivery is written in an ingest-journal frame: compact meta (JSON) beside the raw body. */
 import type { JournaledDelivery } from './event-store';
-import type { FrameMeta, JournalFrame } from './ingest-journal';
+import type { FrameMeta, JournalFrame } from './journal-format';
 import type { DeliverySource } from './store-rows';
 
 export function toFrameMeta(r: JournaledDelivery): FrameMeta {

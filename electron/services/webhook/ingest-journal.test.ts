@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/wait';
-import { durableWrite, encodeFrame, IngestJournal, readSegment } from './ingest-journal';
+import { durableWrite, IngestJournal } from './ingest-journal';
+import { encodeFrame, readSegment } from './journal-format';
 
 const dirs: string[] = [];
 const journals: IngestJournal[] = [];

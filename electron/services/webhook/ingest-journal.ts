@@ -12,9 +12,7 @@
  * journal continues in a new segment, reusing their sequence numbers; frames of a later generation replace those
  * of an earlier one from their first sequence number on.
  *
- * Frame: u32 magic "KREO" | u32 payload length | u32 crc32(payload) | payload = u32 meta length | meta JSON | body.
- * Meta carries `seq` (consecutive, never reused across restarts: the store keeps the last one it applied).
- * A segment is deleted once every frame in it was applied and the store's commit of them is durable (`applied()`).
+ * The frame format and the scan after a restart are in journal-format.ts. A segment is deleted once every frame in it was applied and the store's commit of them is durable (`applied()`).
  * The next segment's file is prepared in the background (zero-filled, under a temporary name) and renamed to its
  * generation when writing moves to it, so generations always follow the order segments were written in.
  */
@@ -25,34 +23,22 @@ import {
   fdatasync,
   fsync,
   ftruncate,
-  mkdirSync,
   open,
   openSync,
-  readdirSync,
-  readFileSync,
   rename,
   unlink,
-  unlinkSync,
   write,
 } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { crc32 } from 'node:zlib';
-
-const MAGIC = 0x4b52454f;
-const HEADER = 12;
-const SEGMENT_RE = /^(\d{10})\.seg$/;
-/** Files prepared but never used as a segment (no frames): removed at open. */
-const TMP_SUFFIX = '.seg-next';
-
-/** What a frame says about its delivery besides the body (JSON-safe). */
-export type FrameMeta = Record<string, unknown> & { seq?: never };
-
-export interface JournalFrame {
-  seq: number;
-  meta: Record<string, unknown>;
-  body: Buffer;
-}
+import {
+  encodeFrame,
+  readJournal,
+  segmentName,
+  TMP_SUFFIX,
+  type FrameMeta,
+  type JournalFrame,
+} from './journal-format';
 
 export interface IngestJournalOptions {
   /** A segment is closed once it holds this many bytes (default 16 MiB). */
@@ -103,45 +89,6 @@ interface Batch {
   firstSeq: number;
   done: boolean;
   error: unknown;
-}
-
-export function encodeFrame(seq: number, meta: FrameMeta, body: Buffer): Buffer {
-  const json = Buffer.from(JSON.stringify({ ...meta, seq }));
-  const frame = Buffer.allocUnsafe(HEADER + 4 + json.length + body.length);
-  frame.writeUInt32LE(json.length, HEADER);
-  json.copy(frame, HEADER + 4);
-  body.copy(frame, HEADER + 4 + json.length);
-  const payload = frame.subarray(HEADER);
-  frame.writeUInt32LE(MAGIC, 0);
-  frame.writeUInt32LE(payload.length, 4);
-  frame.writeUInt32LE(crc32(payload), 8);
-  return frame;
-}
-
-/** The valid frames of one segment, in order; stops at the first missing, torn or out-of-sequence frame. */
-export function readSegment(buf: Buffer): JournalFrame[] {
-  const frames: JournalFrame[] = [];
-  let off = 0;
-  while (off + HEADER <= buf.length) {
-    if (buf.readUInt32LE(off) !== MAGIC) break;
-    const len = buf.readUInt32LE(off + 4);
-    if (len < 4 || off + HEADER + len > buf.length) break;
-    const payload = buf.subarray(off + HEADER, off + HEADER + len);
-    if (crc32(payload) !== buf.readUInt32LE(off + 8)) break;
-    const metaLen = payload.readUInt32LE(0);
-    if (4 + metaLen > len) break;
-    let meta: Record<string, unknown>;
-    try {
-      meta = JSON.parse(payload.subarray(4, 4 + metaLen).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      break;
-    }
-    const seq = meta.seq;
-    if (typeof seq !== 'number' || (frames.length > 0 && seq !== frames[frames.length - 1]!.seq + 1)) break;
-    frames.push({ seq, meta, body: Buffer.from(payload.subarray(4 + metaLen)) });
-    off += HEADER + len;
-  }
-  return frames;
 }
 
 const syncFd = (fd: number, fn: typeof fsync) =>
@@ -204,40 +151,22 @@ export class IngestJournal {
     afterSeq: number,
     opts: IngestJournalOptions,
   ): { journal: IngestJournal; frames: JournalFrame[] } {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const name of readdirSync(dir)) if (name.endsWith(TMP_SUFFIX)) unlinkSync(path.join(dir, name));
-    const segments = readdirSync(dir)
-      .map((name) => SEGMENT_RE.exec(name))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => ({ gen: Number(m[1]), file: path.join(dir, m[0]) }))
-      .sort((a, b) => a.gen - b.gen);
-    let frames: JournalFrame[] = [];
-    const old: Segment[] = [];
-    for (const s of segments) {
-      const found = readSegment(readFileSync(s.file));
-      if (found.length > 0) {
-        // A later generation rewrote everything from its first sequence number on (after a failed write).
-        const first = found[0]!.seq;
-        frames = frames.filter((f) => f.seq < first).concat(found);
-      }
-      old.push({ gen: s.gen, file: s.file, fd: null, size: 0, lastSeq: found.at(-1)?.seq ?? 0 });
-    }
-    // Only a gap-free run from the store's position counts; a frame after a gap was never acknowledged.
-    const pending: JournalFrame[] = [];
-    for (const f of frames) {
-      if (f.seq <= afterSeq) continue;
-      if (f.seq !== (pending.at(-1)?.seq ?? afterSeq) + 1) break;
-      pending.push(f);
-    }
+    const { frames, segments } = readJournal(dir, afterSeq);
     const journal = new IngestJournal(
       dir,
-      (pending.at(-1)?.seq ?? afterSeq) + 1,
+      (frames.at(-1)?.seq ?? afterSeq) + 1,
       segments.at(-1)?.gen ?? 0,
       opts,
     );
     journal.appliedSeq = afterSeq;
-    journal.closedSegments = old.map((s) => ({ ...s, lastSeq: Number.MAX_SAFE_INTEGER }));
-    return { journal, frames: pending };
+    // Until the store has applied what they hold (markRecovered), old segments stay.
+    journal.closedSegments = segments.map((s) => ({
+      ...s,
+      fd: null,
+      size: 0,
+      lastSeq: Number.MAX_SAFE_INTEGER,
+    }));
+    return { journal, frames };
   }
 
   private constructor(
@@ -381,7 +310,7 @@ export class IngestJournal {
    */
   private async activate(prepared: Prepared): Promise<Segment> {
     const gen = ++this.lastGen;
-    const file = path.join(this.dir, `${String(gen).padStart(10, '0')}.seg`);
+    const file = path.join(this.dir, segmentName(gen));
     try {
       await renameAsync(prepared.file, file);
       await syncDir(this.dir);

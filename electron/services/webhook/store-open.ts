@@ -6,7 +6,8 @@
 import path from 'node:path';
 import { fromFrame } from './delivery-frame';
 import { EventStore } from './event-store';
-import { IngestJournal, type JournalFrame } from './ingest-journal';
+import { IngestJournal } from './ingest-journal';
+import type { JournalFrame } from './journal-format';
 import { normaliseBody } from './parser';
 
 export interface OpenedStore {
