@@ -12,9 +12,10 @@
  * journal continues in a new segment, reusing their sequence numbers; frames of a later generation replace those
  * of an earlier one from their first sequence number on.
  *
- * The frame format and the scan after a restart are in journal-format.ts. A segment is deleted once every frame in it was applied and the store's commit of them is durable (`applied()`).
- * The next segment's file is prepared in the background (zero-filled, under a temporary name) and renamed to its
- * generation when writing moves to it, so generations always follow the order segments were written in.
+ * The frame format and the scan after a restart are in journal-format.ts. A segment is deleted once every frame in
+ * it was applied and the store's commit of them is durable (`applied()`). The next segment's file is prepared in
+ * the background (zero-filled, under a temporary name) and renamed to its generation when writing moves to it, so
+ * generations always follow the order segments were written in.
  */
 import {
   close as closeFd,
