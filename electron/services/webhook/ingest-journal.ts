@@ -53,14 +53,10 @@ export interface IngestJournalOptions {
 }
 
 /** One positional write on the thread pool, durable when it resolves (O_DSYNC, else write + fdatasync). */
-export function durableWrite(fd: number, buf: Buffer, position: number): Promise<void> {
-  return new Promise((resolve, reject) =>
-    write(fd, buf, 0, buf.length, position, (err, written) => {
-      if (err || written !== buf.length) return reject(err ?? new Error('short write to the ingest journal'));
-      if (DSYNC !== undefined) return resolve();
-      fdatasync(fd, (e) => (e ? reject(e) : resolve()));
-    }),
-  );
+export async function durableWrite(fd: number, buf: Buffer, position: number): Promise<void> {
+  const { bytesWritten } = await writeAsync(fd, buf, 0, buf.length, position);
+  if (bytesWritten !== buf.length) throw new Error('short write to the ingest journal');
+  if (DSYNC === undefined) await fdatasyncAsync(fd);
 }
 
 interface Segment {
@@ -92,15 +88,12 @@ interface Batch {
   error: unknown;
 }
 
-const syncFd = (fd: number, fn: typeof fsync) =>
-  new Promise<void>((resolve, reject) => fn(fd, (err) => (err ? reject(err) : resolve())));
-
 /** Makes a new directory entry durable (a new segment must survive a crash before its frames count). */
 async function syncDir(dir: string): Promise<void> {
   if (process.platform === 'win32') return; // directories cannot be opened for fsync there; NTFS journals entries
   const fd = openSync(dir, 'r');
   try {
-    await syncFd(fd, fsync);
+    await fsyncAsync(fd);
   } finally {
     closeSync(fd);
   }
@@ -111,6 +104,8 @@ const openAsync = promisify(open);
 const writeAsync = promisify(write);
 const ftruncateAsync = promisify(ftruncate);
 const renameAsync = promisify(rename);
+const fsyncAsync = promisify(fsync);
+const fdatasyncAsync = promisify(fdatasync);
 
 export interface JournalStats {
   /** Positional writes (each made durable before it counts) and the frames they carried. */
@@ -293,7 +288,7 @@ export class IngestJournal {
         const zeros = Buffer.alloc(Math.min(1 << 20, this.segmentBytes));
         for (let off = 0; off < this.segmentBytes; off += zeros.length)
           await writeAsync(fd, zeros, 0, Math.min(zeros.length, this.segmentBytes - off), off);
-        await syncFd(fd, fdatasync);
+        await fdatasyncAsync(fd);
       } catch {
         // No room for a whole segment (nearly full disk, a file size limit): write what still fits, unallocated.
         await ftruncateAsync(fd, 0).catch(() => undefined);
