@@ -26,6 +26,27 @@ export const eventRecordSchema = z.object({
 });
 export type EventRecord = z.infer<typeof eventRecordSchema>;
 
+/** A record with only its kind and field set (everything else empty), to be filled in by whoever builds it. */
+export function blankRecord(kind: EventKind, field: string, fill: Partial<EventRecord> = {}): EventRecord {
+  return {
+    kind,
+    field,
+    wabaId: null,
+    phoneNumberId: null,
+    messageId: null,
+    from: null,
+    fromType: null,
+    recipient: null,
+    messageType: null,
+    status: null,
+    errorCodes: [],
+    errorTitles: [],
+    timestamp: null,
+    text: null,
+    ...fill,
+  };
+}
+
 export const forwardAttemptSchema = z.object({
   at: z.string(),
   target: z.string(),

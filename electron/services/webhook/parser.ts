@@ -3,7 +3,7 @@
  * value yields at least one record; unknown fields and message types become kind 'other' or keep their type name,
  * never an exception. Senders are `wa_id` or the business-scoped `user_id`: a phone number is never assumed.
  */
-import type { EventKind, EventRecord } from '../../../shared/domain/events';
+import { blankRecord, type EventRecord } from '../../../shared/domain/events';
 
 type Obj = Record<string, unknown>;
 
@@ -45,25 +45,6 @@ function num(v: unknown): number | null {
 function clip(text: string | null, max = 500): string | null {
   if (text === null) return null;
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-function blank(kind: EventKind, field: string, wabaId: string | null): EventRecord {
-  return {
-    kind,
-    field,
-    wabaId,
-    phoneNumberId: null,
-    messageId: null,
-    from: null,
-    fromType: null,
-    recipient: null,
-    messageType: null,
-    status: null,
-    errorCodes: [],
-    errorTitles: [],
-    timestamp: null,
-    text: null,
-  };
 }
 
 /** Meta error objects: `{code, title, message, error_data:{details}}`. */
@@ -147,7 +128,7 @@ function messagesField(value: Obj, field: string, wabaId: string | null): EventR
     const msg = obj(item);
     if (!msg) continue;
     const type = str(msg.type) ?? 'unknown';
-    const rec = blank('message', field, wabaId);
+    const rec = blankRecord('message', field, { wabaId });
     rec.phoneNumberId = phoneNumberId;
     rec.messageId = str(msg.id);
     Object.assign(rec, resolveSender(msg, contacts));
@@ -161,7 +142,7 @@ function messagesField(value: Obj, field: string, wabaId: string | null): EventR
   for (const item of arr(value.statuses)) {
     const st = obj(item);
     if (!st) continue;
-    const rec = blank('status', field, wabaId);
+    const rec = blankRecord('status', field, { wabaId });
     rec.phoneNumberId = phoneNumberId;
     rec.messageId = str(st.id);
     rec.status = str(st.status);
@@ -173,7 +154,7 @@ function messagesField(value: Obj, field: string, wabaId: string | null): EventR
   }
 
   for (const item of arr(value.errors)) {
-    const rec = blank('error', field, wabaId);
+    const rec = blankRecord('error', field, { wabaId });
     rec.phoneNumberId = phoneNumberId;
     collectErrors([item], rec);
     rec.text = clip(str(obj(obj(item)?.error_data)?.details) ?? str(obj(item)?.message));
@@ -181,7 +162,7 @@ function messagesField(value: Obj, field: string, wabaId: string | null): EventR
   }
 
   if (out.length === 0) {
-    const rec = blank('other', field, wabaId);
+    const rec = blankRecord('other', field, { wabaId });
     rec.phoneNumberId = phoneNumberId;
     const contact = contacts[0];
     if (contact) {
@@ -194,7 +175,7 @@ function messagesField(value: Obj, field: string, wabaId: string | null): EventR
 }
 
 function templateField(value: Obj, field: string, wabaId: string | null): EventRecord {
-  const rec = blank('template', field, wabaId);
+  const rec = blankRecord('template', field, { wabaId });
   rec.status =
     str(value.event) ??
     str(value.new_quality_score) ??
@@ -209,7 +190,7 @@ function templateField(value: Obj, field: string, wabaId: string | null): EventR
 }
 
 function accountField(value: Obj, field: string, wabaId: string | null): EventRecord {
-  const rec = blank('account', field, wabaId);
+  const rec = blankRecord('account', field, { wabaId });
   rec.status =
     str(value.event) ?? str(value.decision) ?? str(value.alert_status) ?? str(value.current_limit) ?? null;
   rec.text = clip(
@@ -230,7 +211,7 @@ function accountField(value: Obj, field: string, wabaId: string | null): EventRe
 }
 
 function otherField(value: Obj | null, field: string, wabaId: string | null): EventRecord {
-  const rec = blank('other', field, wabaId);
+  const rec = blankRecord('other', field, { wabaId });
   rec.phoneNumberId = str(obj(value?.metadata)?.phone_number_id);
   rec.timestamp = str(value?.timestamp);
   return rec;
@@ -257,7 +238,7 @@ export function normalisePayload(payload: unknown): EventRecord[] {
       else out.push(otherField(value, field, wabaId));
     }
   }
-  if (out.length === 0) out.push(blank('other', str(root?.object) ?? '', null));
+  if (out.length === 0) out.push(blankRecord('other', str(root?.object) ?? ''));
   return out;
 }
 
@@ -267,6 +248,6 @@ export function normaliseBody(body: Uint8Array | string): EventRecord[] {
     const text = typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
     return normalisePayload(JSON.parse(text));
   } catch {
-    return [blank('other', '', null)];
+    return [blankRecord('other', '')];
   }
 }

@@ -3,6 +3,7 @@
  * webhook service's, for every trigger kind, with message ids that let statuses link to sends.
  */
 import {
+  blankRecord,
   triggerKindSchema,
   type EventDetail,
   type EventRecord,
@@ -15,22 +16,7 @@ const PHONE_ID = '106540352242922';
 const WABA_ID = '102290129340398';
 
 function record(partial: Partial<EventRecord> & Pick<EventRecord, 'kind'>): EventRecord {
-  return {
-    field: 'messages',
-    wabaId: WABA_ID,
-    phoneNumberId: PHONE_ID,
-    messageId: null,
-    from: null,
-    fromType: null,
-    recipient: null,
-    messageType: null,
-    status: null,
-    errorCodes: [],
-    errorTitles: [],
-    timestamp: null,
-    text: null,
-    ...partial,
-  };
+  return blankRecord(partial.kind, 'messages', { wabaId: WABA_ID, phoneNumberId: PHONE_ID, ...partial });
 }
 
 export function wamid(n: number): string {
