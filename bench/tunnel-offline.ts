@@ -5,13 +5,11 @@
  * Targets: `kreo ngrok start` fails within 30 s; status and stop answer within 2 s after a failure.
  * Run: npx tsx bench/tunnel-offline.ts
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
-import { build } from 'esbuild';
 import { ChildNgrokDriver, ngrokChildEntryPath } from '../electron/services/tunnel/ngrok-child-driver';
 import { FakeSettings, RecordingLogger } from '../electron/services/tunnel/testing';
 import { TunnelManager } from '../electron/services/tunnel/tunnel-manager';
+import { bundleNgrokChild } from '../test/support/ngrok-child-bundle';
 
 const START_TIMEOUT_MS = 3000;
 const RUNS = 5;
@@ -82,20 +80,10 @@ async function figures(label: string, entryPath: string) {
 
 const tsxStart = await figures('helper from TypeScript (tsx)', ngrokChildEntryPath());
 
-const outDir = mkdtempSync(path.join(process.cwd(), 'node_modules', '.tmp-kreo-bench-'));
+const bundled = await bundleNgrokChild();
 try {
-  await build({
-    entryPoints: ['electron/services/tunnel/ngrok-child.ts'],
-    outfile: path.join(outDir, 'ngrok-child.js'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    packages: 'external',
-    logLevel: 'silent',
-  });
-  writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-  const jsStart = await figures('helper bundled to plain JS (as built)', path.join(outDir, 'ngrok-child.js'));
+  const jsStart = await figures('helper bundled to plain JS (as built)', bundled.file);
   console.log(`\nratio tsx / built helper, failed start: ${(tsxStart / jsStart).toFixed(1)}x`);
 } finally {
-  rmSync(outDir, { recursive: true, force: true });
+  bundled.remove();
 }

@@ -11,6 +11,7 @@ import { ChildNgrokDriver, execArgvFor, ngrokChildEntryPath } from './ngrok-chil
 import { FakeSettings, RecordingLogger } from './testing';
 import { TunnelManager } from './tunnel-manager';
 import type { NgrokSessionEvent } from './types';
+import { bundleNgrokChild } from '../../../test/support/ngrok-child-bundle';
 
 const TOKEN = 'offlineTestToken_abcdefghijklmnop';
 const cleanups: Array<() => unknown> = [];
@@ -148,21 +149,9 @@ describe('the real SDK through the child driver, offline', () => {
 
 describe('the child entry built to plain JavaScript', () => {
   it('runs under plain Node (no tsx) and reports the SDK’s offline error', async () => {
-    // Bundle like electron-vite does (dependencies external), beside node_modules so @ngrok/ngrok resolves.
-    const { build } = await import('esbuild');
-    const outDir = mkdtempSync(path.join(process.cwd(), 'node_modules', '.tmp-kreo-ngrok-child-'));
-    cleanups.push(() => rmSync(outDir, { recursive: true, force: true }));
-    await build({
-      entryPoints: [path.join(import.meta.dirname, 'ngrok-child.ts')],
-      outfile: path.join(outDir, 'ngrok-child.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      packages: 'external',
-      logLevel: 'silent',
-    });
-    writeFileSync(path.join(outDir, 'package.json'), '{"type":"module"}');
-    const entry = ngrokChildEntryPath(pathToFileURL(path.join(outDir, 'index.js')).href);
+    const bundled = await bundleNgrokChild();
+    cleanups.push(bundled.remove);
+    const entry = ngrokChildEntryPath(pathToFileURL(path.join(bundled.dir, 'index.js')).href);
     expect(execArgvFor(entry)).toEqual([]);
     const d = driver({ entryPath: entry });
     const port = await closedPort();
