@@ -31,6 +31,16 @@ let bus: EventBus;
 let svc: RegistrationService;
 const cleanups: (() => Promise<void> | void)[] = [];
 
+/** Meta's app subscription already points at the developer's production callback (what registering replaces). */
+function subscribeProd(fields: string[] = ['messages']): void {
+  fake.state.appSubscriptions.push({
+    object: 'whatsapp_business_account',
+    callbackUrl: prodUrl(),
+    fields,
+    active: true,
+  });
+}
+
 async function setup(
   opts: { fake?: GraphFakeOptions; scope?: 'app' | 'waba' | 'phone'; webhook?: Record<string, unknown> } = {},
 ) {
@@ -94,12 +104,7 @@ afterEach(async () => {
 describe('registration, app scope', () => {
   it('preflights, registers with the app token, ensures the WABA subscription and restores on unregister', async () => {
     await setup({ fake: { appSubscription: null } });
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages', 'message_template_status_update'],
-      active: true,
-    });
+    subscribeProd(['messages', 'message_template_status_update']);
     settings.update({ 'webhook.fields': ['messages', 'account_update'] });
     tunnel.online(cb.url);
 
@@ -162,12 +167,7 @@ describe('registration, app scope', () => {
 
   it('remembers the previous callback across restarts of the service', async () => {
     await setup({ fake: { appSubscription: null } });
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages'],
-      active: true,
-    });
+    subscribeProd();
     tunnel.online(cb.url);
     await svc.register();
     await svc.dispose();
@@ -273,12 +273,7 @@ describe('registration, override scopes', () => {
 describe('preflight failures', () => {
   beforeEach(async () => {
     await setup();
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages'],
-      active: true,
-    });
+    subscribeProd();
   });
 
   async function failsWith(cause: string) {
@@ -351,12 +346,7 @@ describe('status', () => {
 
   it('does not touch a callback someone else changed since registration', async () => {
     await setup();
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages'],
-      active: true,
-    });
+    subscribeProd();
     tunnel.online(cb.url);
     await svc.register();
     fake.state.whatsappSubscription()!.callbackUrl = 'https://someone-else.example.com/hook';
@@ -367,12 +357,7 @@ describe('status', () => {
 
   it('fails restore clearly when the previous endpoint does not answer, and stays registered', async () => {
     await setup();
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages'],
-      active: true,
-    });
+    subscribeProd();
     tunnel.online(cb.url);
     await svc.register();
     await prod.close();
@@ -386,12 +371,7 @@ describe('status', () => {
 describe('automatic registration', () => {
   it('registers when the tunnel comes online, again when its URL changes, and restores when it stops', async () => {
     await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
-    fake.state.appSubscriptions.push({
-      object: 'whatsapp_business_account',
-      callbackUrl: prodUrl(),
-      fields: ['messages'],
-      active: true,
-    });
+    subscribeProd();
     svc.start();
     tunnel.online(cb.url);
     await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
