@@ -74,4 +74,23 @@ describe('openEventStore', () => {
     await second.journal.close();
     await second.store.close();
   });
+
+  it('a reader that opens and closes at once leaves nothing behind: no checkpoint worker starts during close', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kreo-open-'));
+    dirs.push(dataDir);
+    await journalOnly(dataDir, [delivery(1, 'text')]);
+    const applied = await openEventStore(dataDir);
+    await applied.journal.close();
+    await applied.store.close();
+
+    // As `kreo events list` without a host: open, read, close. The only commit is one close() itself flushes.
+    const { store, journal } = await openEventStore(dataDir);
+    void store.committer.write(() => undefined, { durable: true });
+    await journal.close();
+    await store.close();
+    // A worker started here would open the file again after close (creating -wal/-shm under a caller deleting
+    // the directory) and run on, unawaited.
+    expect(store.checkpointer.running).toBe(false);
+    expect(readdirSync(dataDir).sort()).toEqual(['events.db', 'journal']);
+  });
 });

@@ -109,6 +109,8 @@ export class WalCheckpointer {
   private worker: Worker | null = null;
   private exited: Promise<void> | null = null;
   private failed = false;
+  /** After close() nothing starts again (the writer's last commits, flushed by its own close, come after ours). */
+  private closed = false;
   private readonly state = new Int32Array(new SharedArrayBuffer(CELLS * Int32Array.BYTES_PER_ELEMENT));
   private readonly busy = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
 
@@ -131,7 +133,7 @@ export class WalCheckpointer {
 
   /** Starts the worker; false when it cannot (the caller keeps automatic checkpoints). */
   start(): boolean {
-    if (this.worker || this.failed) return this.running;
+    if (this.worker || this.failed || this.closed) return this.running;
     try {
       const driver = createRequire(import.meta.url).resolve('better-sqlite3');
       const worker = new Worker(WORKER_SOURCE, {
@@ -194,6 +196,7 @@ export class WalCheckpointer {
 
   /** Stops the worker after its current checkpoint and closes its connection. */
   async close(): Promise<void> {
+    this.closed = true;
     const worker = this.worker;
     if (!worker) return;
     this.worker = null;
