@@ -10,6 +10,7 @@ mkdirSync(reports, { recursive: true });
 const only = process.argv[2]; // optional: "unit", "e2e", "static", "package" or "bench"
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
+const failures = []; // names of failed tests, repeated just above the last line so a truncated log still shows them
 
 function run(label, cmd, args, env = {}) {
   console.log(`\n▶ ${label}: ${cmd} ${args.join(' ')}`);
@@ -21,6 +22,7 @@ function check(label, ok) {
   if (ok) tally.passed += 1;
   else {
     tally.failed += 1;
+    failures.push(label);
     console.log(`✗ ${label} failed`);
   }
 }
@@ -55,6 +57,14 @@ if (!only || only === 'unit') {
       (s) => s.status === 'failed' && (s.assertionResults ?? []).length === 0,
     );
     tally.failed += brokenSuites.length;
+    for (const s of r.testResults ?? []) {
+      const file = s.name ? s.name.replace(`${process.cwd()}/`, '') : '?';
+      if (s.status === 'failed' && (s.assertionResults ?? []).length === 0)
+        failures.push(`${file}: suite failed to load: ${firstLine(s.message)}`);
+      for (const a of s.assertionResults ?? [])
+        if (a.status === 'failed')
+          failures.push(`${file} › ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    }
   } else if (!ok) tally.failed += 1;
 }
 
@@ -71,7 +81,9 @@ if ((!only || only === 'e2e') && existsSync('playwright.config.ts')) {
     : ['npx', ['playwright', 'test']];
   const ok = run('end-to-end tests', cmd, args, { PLAYWRIGHT_JSON_OUTPUT_NAME: out });
   if (existsSync(out)) {
-    const s = JSON.parse(readFileSync(out, 'utf8')).stats ?? {};
+    const report = JSON.parse(readFileSync(out, 'utf8'));
+    const s = report.stats ?? {};
+    collectPlaywrightFailures(report.suites ?? []);
     tally.passed += (s.expected ?? 0) + (s.flaky ?? 0);
     tally.failed += s.unexpected ?? 0;
     tally.skipped += s.skipped ?? 0;
@@ -83,5 +95,34 @@ if (!only || only === 'bench') {
   check('benchmarks (short)', run('benchmarks, short mode', 'node', ['scripts/bench.mjs', '--short']));
 }
 
+if (failures.length > 0) {
+  console.log('\nFailed:');
+  for (const f of failures) console.log(`  ✗ ${f}`);
+}
 console.log(`\n${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
 process.exit(tally.failed === 0 ? 0 : 1);
+
+function firstLine(text) {
+  // eslint-disable-next-line no-control-regex -- strips the ANSI colours runners put in failure messages
+  return (
+    String(text ?? '')
+      .replace(/\u001b\[[0-9;]*m/g, '')
+      .split('\n')
+      .find((l) => l.trim() !== '')
+      ?.trim()
+      .slice(0, 300) ?? ''
+  );
+}
+
+function collectPlaywrightFailures(suites, trail = []) {
+  for (const suite of suites) {
+    const names = suite.title ? [...trail, suite.title] : trail;
+    for (const spec of suite.specs ?? [])
+      for (const t of spec.tests ?? [])
+        if (t.status === 'unexpected') {
+          const err = t.results?.at(-1)?.error?.message;
+          failures.push(`${[...names, spec.title].join(' › ')} [${t.projectName}]: ${firstLine(err)}`);
+        }
+    collectPlaywrightFailures(suite.suites ?? [], names);
+  }
+}
