@@ -3,6 +3,7 @@
 // Each runner writes a JSON report under reports/; the last line printed is "N passed, N failed, N skipped".
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { stripVTControlCharacters } from 'node:util';
 
 const reports = 'reports';
 rmSync(reports, { recursive: true, force: true });
@@ -102,11 +103,10 @@ if (failures.length > 0) {
 console.log(`\n${tally.passed} passed, ${tally.failed} failed, ${tally.skipped} skipped`);
 process.exit(tally.failed === 0 ? 0 : 1);
 
+/** The first non-empty line of a failure message, without the colours runners put in it. */
 function firstLine(text) {
-  // eslint-disable-next-line no-control-regex -- strips the ANSI colours runners put in failure messages
   return (
-    String(text ?? '')
-      .replace(/\u001b\[[0-9;]*m/g, '')
+    stripVTControlCharacters(String(text ?? ''))
       .split('\n')
       .find((l) => l.trim() !== '')
       ?.trim()
