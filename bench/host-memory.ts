@@ -4,8 +4,8 @@
  * webhook listener in steps up to 100,000. The baseline is the same process idle: each step prints its RSS and the
  * ratio to idle. Targets: under 150 MB after 100,000 stored events, and flat as events grow (the RSS added per
  * further 10,000 events stays small once the first step has warmed the caches).
- * The host runs as the installed `kreo` does, from the bundle `npm run build` makes (out/main/cli.js through
- * bin/kreo.js), when that bundle is newer than every source file; otherwise from the sources through tsx, whose
+ * The host runs as `npm start` and the background host run it: with the host's node flags (host-node-flags.ts), from
+ * the bundle `npm run build` makes (out/main/cli.js through bin/kreo.js), when that bundle is newer than every source file; otherwise from the sources through tsx, whose
  * loader keeps its own tens of MB (source maps, transforms): the figures are then printed, but the memory target
  * is only judged on the bundle. `--built` / `--tsx` force one or the other.
  * Run: npx tsx bench/host-memory.ts [--short] [--built | --tsx] [--events N] [--steps N]
@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { withHostNodeFlags } from '../electron/cli/host-node-flags';
 import { clientFor, probeHost, type ControlClient } from '../electron/services/control/control-client';
 import { readLiveDiscovery } from '../electron/services/control/discovery';
 import { payloadContext, triggerBody } from '../electron/services/webhook/meta-payloads';
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const entry = BUILT
     ? [path.join(ROOT, 'bin/kreo.js')]
     : ['--import', pathToFileURL(require.resolve('tsx')).href, path.join(ROOT, 'electron/cli/main.ts')];
-  const child = spawn(process.execPath, [...entry, '--home', home, 'serve'], {
+  const child = spawn(process.execPath, [...withHostNodeFlags(entry), '--home', home, 'serve'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

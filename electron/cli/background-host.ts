@@ -10,11 +10,15 @@ import { KreoError } from '../../shared/errors';
 import type { HomePaths } from '../services/core/home';
 import type { DiscoveryInfo } from '../services/control/discovery';
 import { lookupHost } from '../services/control/live-host';
+import { withHostNodeFlags } from './host-node-flags';
 
 export interface BackgroundHostOptions {
   paths: HomePaths;
   env: NodeJS.ProcessEnv;
-  /** The command that runs this CLI (node + flags + entry script); `--home … serve --background` is appended. */
+  /**
+   * The command that runs this CLI (node + flags + entry script); the host's node flags (host-node-flags.ts) go
+   * first and `--home … serve --background` is appended.
+   */
   self: { command: string; args: string[] };
   timeoutMs?: number;
 }
@@ -41,7 +45,7 @@ export async function startBackgroundHost(opts: BackgroundHostOptions): Promise<
   writeSync(fd, `\n--- ${new Date().toISOString()} starting a background host\n`);
   const child = spawn(
     opts.self.command,
-    [...opts.self.args, '--home', opts.paths.root, 'serve', '--background'],
+    [...withHostNodeFlags(opts.self.args), '--home', opts.paths.root, 'serve', '--background'],
     { detached: true, stdio: ['ignore', fd, fd], env: opts.env, windowsHide: true },
   );
   closeSync(fd);

@@ -22,6 +22,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../test/support/net';
 import { waitFor } from '../../test/support/wait';
 import { isPidAlive, readDiscoveryFile, writeDiscoveryFile } from '../services/control/discovery';
+import { HOST_NODE_FLAGS } from './host-node-flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ENTRY = path.join(ROOT, 'electron/cli/main.ts');
@@ -187,6 +188,11 @@ describe('kreo CLI (end to end)', () => {
     expect(info).not.toBeNull();
     expect(info!.pid).not.toBe(reused.pid);
     expect(isPidAlive(info!.pid)).toBe(true);
+    if (process.platform === 'linux') {
+      // Started with the host's node flags (a smaller young generation: bench/README.md, host memory).
+      const argv = readFileSync(`/proc/${info!.pid}/cmdline`, 'utf8').split('\0');
+      for (const flag of HOST_NODE_FLAGS) expect(argv).toContain(flag);
+    }
 
     // "Answers within 2 s" is timed over the whole CLI process (node + tsx start included); the best of three
     // runs keeps a load spike from the other test processes on this shared machine out of the figure.
