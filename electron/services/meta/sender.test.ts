@@ -7,6 +7,8 @@ import {
   type GraphFake,
   type GraphFakeOptions,
 } from '../../../test/fakes/graph-api';
+import { metaError } from '../../../test/fakes/graph-api/meta-errors';
+import { waitFor } from '../../../test/support/wait';
 import { EventBus } from '../core/event-bus';
 import { GraphApi } from './graph-api';
 import { GraphClient } from './graph-client';
@@ -197,5 +199,21 @@ describe('Sender', () => {
     await new Promise((r) => setTimeout(r, 350));
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.at(-1)).toMatchObject({ sent: 6, messagesPerSecond: 20, backend: 'local' });
+  });
+
+  it('a send in flight when the sender stops is rejected, never retried by a timer nobody clears', async () => {
+    const { sender, flight } = await setup({});
+    // A transient error (retried after a delay when the sender runs), answered once the sender has stopped.
+    fake.addFault({
+      path: /messages$/,
+      times: 1,
+      delayMs: 200,
+      answer: metaError(500, { message: 'temporary', code: 2, isTransient: true }),
+    });
+    const send = sender.sendText(text(1));
+    await waitFor(() => flight.now === 1, { what: 'the send in flight' });
+    await sender.dispose();
+    await expect(send).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(fake.state.sends).toHaveLength(0);
   });
 });

@@ -71,6 +71,14 @@ interface Job {
   reject: (e: unknown) => void;
 }
 
+function stopped(): KreoError {
+  return new KreoError(
+    'UNAVAILABLE',
+    'The sender stopped before the message was sent.',
+    'Send it again once the panel runs.',
+  );
+}
+
 export class Sender {
   private readonly ready = new Deque<Job>();
   private readonly delayed = new Map<Job, NodeJS.Timeout>();
@@ -137,12 +145,6 @@ export class Sender {
       clearTimeout(this.nap.timer);
       this.nap.wake();
     }
-    const stopped = () =>
-      new KreoError(
-        'UNAVAILABLE',
-        'The sender stopped before the message was sent.',
-        'Send it again once the panel runs.',
-      );
     for (const job of this.ready.drain()) job.reject(stopped());
     for (const [job, timer] of this.delayed) {
       clearTimeout(timer);
@@ -297,6 +299,11 @@ export class Sender {
     if (action.throttle) {
       this.counts.throttled++;
       job.throttles++;
+    }
+    // A send that was in flight when the sender stopped: no retry, no penalty (nothing would run them).
+    if (this.disposed && action.kind !== 'fail') {
+      job.reject(stopped());
+      return;
     }
     switch (action.kind) {
       case 'fail': {

@@ -10,6 +10,7 @@ import type { SettingsReader } from './types';
 export class SettingsLimiter implements RateLimiter {
   private readonly local = new LocalRateLimiter();
   private shared: { id: string; limiter: RateLimiter } | null = null;
+  private disposed = false;
 
   constructor(
     private readonly settings: SettingsReader,
@@ -18,7 +19,8 @@ export class SettingsLimiter implements RateLimiter {
 
   private current(): RateLimiter {
     const s = this.settings.get();
-    if (!s.redis.url) {
+    // Once disposed, a late call (a send that was in flight) never opens a Redis connection nobody would close.
+    if (!s.redis.url || this.disposed) {
       this.dropShared();
       return this.local;
     }
@@ -56,6 +58,7 @@ export class SettingsLimiter implements RateLimiter {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     this.dropShared();
   }
 }
