@@ -75,6 +75,27 @@ describe('ingest journal', () => {
     expect(openJournal(dir, 40).frames).toEqual([]);
   });
 
+  it('close() waits for a retirement under way: no segment is deleted after the journal has closed', async () => {
+    const dir = tempDir();
+    const first = openJournal(dir);
+    await Promise.all([1, 2].map((i) => first.journal.append({ id: i }, body(i))));
+    await first.journal.close();
+    expect(segments(dir)).toHaveLength(1);
+
+    // Reopened as a reader does: the store has applied both frames, its durable commit is still on its way.
+    let commitDurable!: () => void;
+    const { journal } = IngestJournal.open(dir, 2, {
+      beforeRetire: () => new Promise<void>((resolve) => (commitDurable = resolve)),
+    });
+    journals.push(journal);
+    journal.markRecovered();
+    journal.applied(2);
+    const closing = journal.close();
+    commitDurable();
+    await closing;
+    expect(segments(dir)).toEqual([]);
+  });
+
   it('after many rotations with segments prepared ahead, a restart finds every frame in order', async () => {
     const dir = tempDir();
     const { journal } = openJournal(dir, 0, 2048);

@@ -131,7 +131,8 @@ export class IngestJournal {
   private spareReady: Prepared | null = null;
   private prepared = 0;
   private closedSegments: Segment[] = [];
-  private retiring = false;
+  /** The running retirement (close() waits for it, so no file is deleted after the journal has closed). */
+  private retiring: Promise<void> | null = null;
   private appliedSeq = 0;
   private closed = false;
   private idle: (() => void)[] = [];
@@ -213,22 +214,24 @@ export class IngestJournal {
     void this.retire();
   }
 
-  private async retire(): Promise<void> {
-    if (this.retiring) return;
+  private retire(): Promise<void> {
+    if (this.retiring || this.closed) return this.retiring ?? Promise.resolve();
     const done = this.closedSegments.filter((s) => s.lastSeq <= this.appliedSeq);
-    if (done.length === 0) return;
-    this.retiring = true;
-    try {
-      await this.opts.beforeRetire();
-      for (const s of done) {
-        await new Promise<void>((resolve) => unlink(s.file, () => resolve()));
-        this.closedSegments = this.closedSegments.filter((c) => c !== s);
+    if (done.length === 0) return Promise.resolve();
+    this.retiring = (async () => {
+      try {
+        await this.opts.beforeRetire();
+        for (const s of done) {
+          await new Promise<void>((resolve) => unlink(s.file, () => resolve()));
+          this.closedSegments = this.closedSegments.filter((c) => c !== s);
+        }
+      } catch {
+        // The store could not make its commits durable: keep the segments, try again after the next apply.
+      } finally {
+        this.retiring = null;
       }
-    } catch {
-      // The store could not make its commits durable: keep the segments, try again after the next apply.
-    } finally {
-      this.retiring = false;
-    }
+    })();
+    return this.retiring;
   }
 
   private pump(): void {
@@ -408,6 +411,7 @@ export class IngestJournal {
     this.closed = true;
     if (this.inFlight > 0 || this.queue.length > 0 || this.opening)
       await new Promise<void>((r) => this.idle.push(r));
+    await this.retiring;
     const fd = this.active?.fd;
     this.active = null;
     if (fd != null) await new Promise<void>((resolve) => closeFd(fd, () => resolve()));

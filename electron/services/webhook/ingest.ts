@@ -64,6 +64,7 @@ export class Ingestor {
   private applyTimer: NodeJS.Timeout | null = null;
   private applying: Promise<void> | null = null;
   private applyError: unknown = null;
+  private closed = false;
   private nextId = 0;
   private readonly ingestLog: IngestLog;
 
@@ -75,7 +76,7 @@ export class Ingestor {
   async ingest(d: IncomingDelivery | StoreInput): Promise<{ id: number }> {
     const store = this.deps.store();
     const journal = this.deps.journal();
-    if (!store || !journal) throw new Error('event store is not open');
+    if (this.closed || !store || !journal) throw new Error('event store is not open');
     if (this.applyError) await this.applyNow();
     const inPipeline = !('pipeline' in d) || d.pipeline !== false;
     this.nextId ||= store.nextDeliveryId();
@@ -134,7 +135,7 @@ export class Ingestor {
               'the event store refuses writes: acknowledged events wait in the journal; new ones get 503 until it takes them',
             );
           this.applyError = err;
-          this.applyTimer ??= setTimeout(() => this.applySoon(), APPLY_RETRY_MS);
+          if (!this.closed) this.applyTimer ??= setTimeout(() => this.applySoon(), APPLY_RETRY_MS);
           throw err;
         },
       )
@@ -193,9 +194,15 @@ export class Ingestor {
     return run;
   }
 
-  /** Writes waiting rows and the pending log summary (before the store closes). */
-  async flush(): Promise<void> {
+  /**
+   * Writes the waiting rows and the pending log summary, then stops: no timer left, later ingests refused. Called
+   * after the journal has closed (so every append that will ever be acknowledged has been) and before the store does.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     await this.applyNow().catch(() => undefined);
+    if (this.applyTimer) clearTimeout(this.applyTimer);
+    this.applyTimer = null;
     this.ingestLog.flush();
   }
 }

@@ -292,10 +292,12 @@ export function createWebhookPipeline(deps: WebhookPipelineDeps): WebhookPipelin
       subscription = null;
       if (pruneTimer) clearInterval(pruneTimer);
       await listener.dispose();
-      await ingestor.flush();
-      await Promise.allSettled([redis?.dispose(), forwarder?.dispose()]);
+      // Handlers can outlive the listener's close: the journal's close waits for their appends, then the ingestor
+      // writes every acknowledged row (and its outbox rows) while the store is still open.
       await journal?.close();
       journal = null;
+      await ingestor.close();
+      await Promise.allSettled([redis?.dispose(), forwarder?.dispose()]);
       live.dispose();
       if (store) {
         try {
