@@ -4,7 +4,6 @@
  * whose handshake reaches the listener through the peer. Nothing leaves 127.0.0.1.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -12,22 +11,12 @@ import type { HealthReport, WebhookStatus } from '../../../shared/domain/meta';
 import type { Result } from '../../../shared/errors';
 import { GRAPH_FAKE_DEFAULTS as D, startGraphFake } from '../../../test/fakes/graph-api';
 import { peerFetch, startNgrokPeer } from '../../../test/fakes/ngrok-peer';
+import { freePort } from '../../../test/support/net';
 import { createHost, type Host } from '../host/create-host';
 import { PREFLIGHT_FIELD } from './preflight';
 
 const NGROK_TOKEN = 'metaE2eToken_0123456789';
 const VERIFY = 'verify-e2e-0001';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
