@@ -3,7 +3,7 @@
  * script repeats them; a test keeps the two equal) and the memory benchmark, which measures the host as launched.
  *
  * V8 sizes the young generation from the machine's memory: on 16 GiB and more, semi-spaces of 16 MiB, all 32 MiB of
- * them touched once the listener is busy. 4 MiB keeps the host about 20 MB smaller under load, at no measurable CPU
+ * them touched once the listener is busy. 4 MiB keeps the host about 15 MB smaller under load, at no measurable CPU
  * cost per webhook (figures: bench/README.md, host memory). A host started by hand (`kreo serve`) runs without them
  * unless NODE_OPTIONS carries them.
  */

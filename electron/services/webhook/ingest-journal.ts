@@ -211,13 +211,13 @@ export class IngestJournal {
   /** The store has applied (committed) every frame up to `seq`: segments it covers can go once that is durable. */
   applied(seq: number): void {
     this.appliedSeq = Math.max(this.appliedSeq, seq);
-    void this.retire();
+    this.retire();
   }
 
-  private retire(): Promise<void> {
-    if (this.retiring || this.closed) return this.retiring ?? Promise.resolve();
+  private retire(): void {
+    if (this.retiring || this.closed) return;
     const done = this.closedSegments.filter((s) => s.lastSeq <= this.appliedSeq);
-    if (done.length === 0) return Promise.resolve();
+    if (done.length === 0) return;
     this.retiring = (async () => {
       try {
         await this.opts.beforeRetire();
@@ -231,7 +231,6 @@ export class IngestJournal {
         this.retiring = null;
       }
     })();
-    return this.retiring;
   }
 
   private pump(): void {
