@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../test/support/wait';
 import { durableWrite, IngestJournal } from './ingest-journal';
-import { encodeFrame, readSegment } from './journal-format';
+import { encodeFrame, readJournal, readSegment } from './journal-format';
 
 const dirs: string[] = [];
 const journals: IngestJournal[] = [];
@@ -178,5 +178,38 @@ describe('ingest journal', () => {
       [1, 1],
       [2, 3],
     ]);
+  });
+
+  it('a write failing on the previous segment after a later batch landed in the next: no acknowledged frame is lost', async () => {
+    const dir = tempDir();
+    let failFirst!: (err: Error) => void;
+    let calls = 0;
+    let landed = 0;
+    const { journal } = IngestJournal.open(dir, 0, {
+      segmentBytes: 4096,
+      beforeRetire: async () => undefined,
+      writeAt: (fd, buf, position) => {
+        calls += 1;
+        if (calls === 1) return new Promise<void>((_, reject) => (failFirst = reject)); // A: in flight, then EIO
+        return durableWrite(fd, buf, position).then(() => void (landed += 1));
+      },
+    });
+    journals.push(journal);
+    const a = journal.append({ id: 1 }, Buffer.alloc(5000, 97)); // fills the first segment
+    await waitFor(() => calls === 1, { what: "A's write started" });
+    const b = journal.append({ id: 2 }, body(2)); // written to the next segment while A is in flight
+    await waitFor(() => landed === 1, { what: "B's write on disk" });
+    failFirst(new Error('EIO'));
+    await expect(a).rejects.toThrow('EIO');
+    await expect(b).rejects.toThrow('EIO'); // acknowledged in write order: after A, so it fails with it
+    expect(await journal.append({ id: 3 }, body(3))).toBe(1);
+    expect(await journal.append({ id: 4 }, body(4))).toBe(2);
+
+    // A crash now (the journal is not closed): a restart's scan finds exactly the acknowledged frames.
+    expect(readJournal(dir, 0).frames.map((f) => [f.seq, f.meta.id])).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
+    expect(readJournal(dir, 1).frames.map((f) => [f.seq, f.meta.id])).toEqual([[2, 4]]);
   });
 });

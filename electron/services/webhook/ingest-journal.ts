@@ -377,19 +377,25 @@ export class IngestJournal {
     );
   }
 
-  /** A write failed: it and every later batch fail, and the next batch starts a new segment at its sequence number. */
+  /**
+   * A write failed: it and every later batch fail, and the next batch starts a new segment at its sequence number.
+   * Always a new one: later batches may already sit in the segment being written (the failed write was on the one
+   * before it), and frames reusing their numbers after them would be out of sequence, unread after a crash. A new
+   * generation replaces everything from that number on.
+   */
   private failFrom(failed: Batch, seg: Segment): void {
     for (const b of this.batches.slice(this.batches.indexOf(failed))) {
       b.done = true;
       b.error ??= failed.error;
     }
     this.nextSeq = failed.firstSeq;
-    if (this.active === seg) {
+    const active = this.active;
+    // What these segments hold from the failed batch on was never acknowledged; they go once the rest is applied.
+    for (const s of new Set([seg, active])) if (s) s.lastSeq = Math.min(s.lastSeq, failed.firstSeq - 1);
+    if (active) {
       this.active = null;
-      this.retireLater(seg);
+      this.retireLater(active);
     }
-    // What follows in this segment was never acknowledged; it goes once what came before is applied.
-    seg.lastSeq = failed.firstSeq - 1;
   }
 
   private settleBatches(): void {
