@@ -16,6 +16,12 @@ export interface RedisClientOptions {
   /** Queue commands while disconnected instead of failing them. Default false. */
   offlineQueue?: boolean;
   /**
+   * Send again, after a reconnect, commands that were sent but not answered when the connection dropped (ioredis'
+   * default). Default true; false where a command must never run twice (it may have run). ioredis then never
+   * settles such a command: the caller must also listen for 'close' (see redis-outbox.ts answerOrClose).
+   */
+  resendUnanswered?: boolean;
+  /**
    * Reconnecting after a lost or refused connection, `min(stepMs × attempt, maxMs)` apart; false: never (the
    * client ends, and the caller may connect() again). Default 200 ms steps up to 2 s.
    */
@@ -31,6 +37,7 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
   const client = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: opts.offlineQueue ?? false,
+    autoResendUnfulfilledCommands: opts.resendUnanswered ?? true,
     maxRetriesPerRequest: opts.maxRetriesPerRequest ?? 1,
     connectTimeout: opts.connectTimeoutMs ?? 2_000,
     ...(opts.commandTimeoutMs !== undefined ? { commandTimeout: opts.commandTimeoutMs } : {}),

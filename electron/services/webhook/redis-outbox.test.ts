@@ -14,6 +14,7 @@ import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
 import { freePort } from '../../../test/support/net';
 import { startRedisServer, type RedisServer } from '../../../test/support/redis';
+import { startTcpProxy } from '../../../test/support/tcp-proxy';
 import { waitFor } from '../../../test/support/wait';
 
 const STREAM = 'kreo:test:events';
@@ -231,6 +232,59 @@ describe('Redis outbox', () => {
     const ids = await send(t, 2);
     const c = client(server.url);
     await waitFor(async () => (await c.xlen(STREAM)) === 2);
+    expect(await streamEventIds(c)).toEqual(ids);
+  });
+
+  it('Redis refusing one XADD of a batch: the batch goes in whole on the next try, every event once, in order', async () => {
+    const server = await redisServer();
+    const port = await freePort();
+    // Events wait while nothing listens on the proxy's port, so the first batch holds all of them.
+    const t = await pipelineWith(`redis://127.0.0.1:${port}`);
+    const ids = await send(t, 6);
+    let refused = false;
+    const proxy = await startTcpProxy(
+      server.port,
+      {
+        // The batch's second XADD reaches Redis as an unknown command (as a transient -OOM or -MISCONF would).
+        upstream: (chunk) => {
+          const s = chunk.toString('latin1');
+          const second = s.indexOf('$4\r\nxadd', s.indexOf('$4\r\nxadd') + 1);
+          if (refused || second < 0) return chunk;
+          refused = true;
+          return Buffer.from(`${s.slice(0, second)}$4\r\nxadx${s.slice(second + 8)}`, 'latin1');
+        },
+      },
+      port,
+    );
+    cleanup.push(() => proxy.close());
+    const c = client(server.url);
+    await waitFor(() => t.pipeline.outboxBacklog().redis === 0, { what: 'the backlog drained' });
+    expect(refused).toBe(true);
+    expect(await streamEventIds(c)).toEqual(ids);
+  });
+
+  it('a connection cut after Redis ran a batch, before its answer: the batch is not appended twice', async () => {
+    const server = await redisServer();
+    const port = await freePort();
+    const t = await pipelineWith(`redis://127.0.0.1:${port}`);
+    const ids = await send(t, 6);
+    let cut = false;
+    const proxy = await startTcpProxy(
+      server.port,
+      {
+        // The first answer that carries stream ids (the batch ran) never reaches the outbox.
+        downstream: (chunk) => {
+          if (cut || !/\d{13}-\d+/.test(chunk.toString('latin1'))) return 'pass';
+          cut = true;
+          return 'cut';
+        },
+      },
+      port,
+    );
+    cleanup.push(() => proxy.close());
+    const c = client(server.url);
+    await waitFor(() => t.pipeline.outboxBacklog().redis === 0, { what: 'the backlog drained' });
+    expect(cut).toBe(true);
     expect(await streamEventIds(c)).toEqual(ids);
   });
 });

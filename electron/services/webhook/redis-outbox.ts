@@ -149,6 +149,8 @@ export class RedisOutbox {
     const client = createRedisClient(url, {
       connectTimeoutMs: this.opts.connectTimeoutMs,
       maxRetriesPerRequest: 1,
+      // A batch cut off before its answer may have run: it fails, and the stream's tail says what got in.
+      resendUnanswered: false,
       reconnect: { stepMs: 100, maxMs: 2_000 },
       onError: (err) => this.markDown(err.message),
       name: 'kreo-outbox',
@@ -275,7 +277,9 @@ export class RedisOutbox {
     }
     if (pending.length === 0) return;
     const maxLen = String(this.deps.maxLen());
-    const pipe = client.pipeline();
+    // One transaction: Redis refusing any XADD (-OOM, -MISCONF…) discards the whole batch, so what is in the stream
+    // is always a prefix of the rows, which the tail scan after a failure relies on.
+    const pipe = client.multi();
     const sent: OutboxRow[] = [];
     const missing: OutboxRow[] = [];
     const instance = this.deps.store.instanceId;
@@ -288,7 +292,7 @@ export class RedisOutbox {
       pipe.xadd(stream, 'MAXLEN', '~', maxLen, '*', ...streamFieldsOf(instance, source));
       sent.push(row);
     }
-    const results = sent.length ? await pipe.exec() : [];
+    const results = sent.length ? await answerOrClose(client, pipe.exec()) : [];
     const done: { row: OutboxRow; streamId: string | null }[] = [];
     let failure: unknown = null;
     for (let i = 0; i < sent.length; i++) {
@@ -332,7 +336,10 @@ export class RedisOutbox {
     let end = '+';
     let scanned = 0;
     scan: while (scanned < rows.length + 100) {
-      const page = (await client.xrevrange(stream, end, '-', 'COUNT', 25)) as [string, string[]][];
+      const page = (await answerOrClose(client, client.xrevrange(stream, end, '-', 'COUNT', 25))) as [
+        string,
+        string[],
+      ][];
       for (const [id, kv] of page) {
         scanned += 1;
         const f: Record<string, string> = {};
@@ -355,4 +362,25 @@ export class RedisOutbox {
       this.deps.log.info({ count: out.length }, 'events already in the Redis stream were not re-added');
     return out;
   }
+}
+
+/**
+ * `answer`, or a rejection if the connection closes first. The outbox client never re-sends a command cut off by a
+ * dropped connection (it may have run), and ioredis then never settles it: this is how the worker hears of it.
+ */
+function answerOrClose<T>(client: Redis, answer: Promise<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const closed = () => reject(new Error('the connection to Redis closed before it answered'));
+    client.once('close', closed);
+    answer.then(
+      (value) => {
+        client.off('close', closed);
+        resolve(value);
+      },
+      (err: unknown) => {
+        client.off('close', closed);
+        reject(err);
+      },
+    );
+  });
 }
