@@ -129,6 +129,28 @@ describe('forwarding', () => {
     expect(app.hits).toHaveLength(2);
   });
 
+  it('a store that cannot record a delivery (full disk) backs off instead of re-sending at once', async () => {
+    const hitAt: number[] = [];
+    let refuse: (() => void) | null = null;
+    const app = await targetApp(0, () => {
+      hitAt.push(performance.now());
+      refuse?.(); // from the first delivery on, the store refuses to record it
+      return 200;
+    });
+    const t = await pipeline(app.url);
+    const db = t.pipeline.store!.db;
+    refuse = () => db.pragma('query_only = ON');
+    const [id] = await send(t, [triggerBody('text', ctx)]);
+    await waitFor(() => hitAt.length >= 4, { what: 'four attempts', timeoutMs: 5_000 });
+    // Backoff (FAST: 20 ms base, jitter in [cap/2, cap]): the third wait is at least 40 ms, never a hot loop.
+    expect(hitAt[3]! - hitAt[2]!).toBeGreaterThanOrEqual(35);
+    refuse = null;
+    db.pragma('query_only = OFF');
+    await waitFor(() => t.pipeline.get(id!).forward === 'delivered', {
+      what: 'recorded once the disk has room',
+    });
+  });
+
   it('credentials in forward.url are used but never shown in attempts', async () => {
     const app = await targetApp();
     const withAuth = app.url.replace('http://', 'http://me:s3cret@');

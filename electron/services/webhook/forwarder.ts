@@ -188,9 +188,15 @@ export class Forwarder {
   private dispatch(row: OutboxRow, url: string): void {
     this.inflight.add(row.id);
     const job = this.deliver(row, url)
-      .catch((err) =>
-        this.deps.log.error({ id: row.delivery_id, err: String(err) }, 'forward bookkeeping failed'),
-      )
+      .catch((err) => {
+        // The store refused the outcome (a full disk): the row is still due. Back off like after a failed send, so
+        // the target is not sent the same event again at once, over and over, while the disk stays full.
+        this.failures += 1;
+        this.probeAt =
+          Date.now() +
+          backoffDelay(this.failures, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
+        this.deps.log.error({ id: row.delivery_id, err: String(err) }, 'forward bookkeeping failed');
+      })
       .finally(() => {
         this.inflight.delete(row.id);
         this.running.delete(job);
@@ -225,7 +231,6 @@ export class Forwarder {
     };
     const log = this.deps.log;
     if (result.error === null) {
-      this.failures = 0;
       await store.committer.write(
         () => {
           store.insertAttempt(attempt);
@@ -233,6 +238,7 @@ export class Forwarder {
         },
         { durable: false },
       );
+      this.failures = 0; // (not before: a delivery the store could not record counts as a failure)
       log.info(
         { id: row.delivery_id, status: result.statusCode, latencyMs: Math.round(result.latencyMs) },
         `event ${row.delivery_id} forwarded (attempt ${row.attempts + 1})`,
