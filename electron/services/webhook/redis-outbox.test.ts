@@ -14,7 +14,7 @@ import { signBody } from './signature';
 import { startTestPipeline, TEST_SECRET, type TestPipeline } from './test-harness';
 import { freePort } from '../../../test/support/net';
 import { startRedisServer, type RedisServer } from '../../../test/support/redis';
-import { startTcpProxy } from '../../../test/support/tcp-proxy';
+import { startTcpProxy, type ProxyHooks } from '../../../test/support/tcp-proxy';
 import { waitFor } from '../../../test/support/wait';
 
 const STREAM = 'kreo:test:events';
@@ -235,55 +235,47 @@ describe('Redis outbox', () => {
     expect(await streamEventIds(c)).toEqual(ids);
   });
 
-  it('Redis refusing one XADD of a batch: the batch goes in whole on the next try, every event once, in order', async () => {
+  /**
+   * Six events stored while nothing listens on the proxy's port (so the first batch holds all of them), then the
+   * proxy in front of a real Redis comes up with `hooks`; resolves once the backlog has drained.
+   */
+  async function firstBatchThrough(hooks: ProxyHooks): Promise<{ ids: number[]; c: Redis }> {
     const server = await redisServer();
     const port = await freePort();
-    // Events wait while nothing listens on the proxy's port, so the first batch holds all of them.
     const t = await pipelineWith(`redis://127.0.0.1:${port}`);
     const ids = await send(t, 6);
-    let refused = false;
-    const proxy = await startTcpProxy(
-      server.port,
-      {
-        // The batch's second XADD reaches Redis as an unknown command (as a transient -OOM or -MISCONF would).
-        upstream: (chunk) => {
-          const s = chunk.toString('latin1');
-          const second = s.indexOf('$4\r\nxadd', s.indexOf('$4\r\nxadd') + 1);
-          if (refused || second < 0) return chunk;
-          refused = true;
-          return Buffer.from(`${s.slice(0, second)}$4\r\nxadx${s.slice(second + 8)}`, 'latin1');
-        },
-      },
-      port,
-    );
+    const proxy = await startTcpProxy(server.port, hooks, port);
     cleanup.push(() => proxy.close());
-    const c = client(server.url);
     await waitFor(() => t.pipeline.outboxBacklog().redis === 0, { what: 'the backlog drained' });
+    return { ids, c: client(server.url) };
+  }
+
+  it('Redis refusing one XADD of a batch: the batch goes in whole on the next try, every event once, in order', async () => {
+    let refused = false;
+    const { ids, c } = await firstBatchThrough({
+      // The batch's second XADD reaches Redis as an unknown command (as a transient -OOM or -MISCONF would).
+      upstream: (chunk) => {
+        const s = chunk.toString('latin1');
+        const second = s.indexOf('$4\r\nxadd', s.indexOf('$4\r\nxadd') + 1);
+        if (refused || second < 0) return chunk;
+        refused = true;
+        return Buffer.from(`${s.slice(0, second)}$4\r\nxadx${s.slice(second + 8)}`, 'latin1');
+      },
+    });
     expect(refused).toBe(true);
     expect(await streamEventIds(c)).toEqual(ids);
   });
 
   it('a connection cut after Redis ran a batch, before its answer: the batch is not appended twice', async () => {
-    const server = await redisServer();
-    const port = await freePort();
-    const t = await pipelineWith(`redis://127.0.0.1:${port}`);
-    const ids = await send(t, 6);
     let cut = false;
-    const proxy = await startTcpProxy(
-      server.port,
-      {
-        // The first answer that carries stream ids (the batch ran) never reaches the outbox.
-        downstream: (chunk) => {
-          if (cut || !/\d{13}-\d+/.test(chunk.toString('latin1'))) return 'pass';
-          cut = true;
-          return 'cut';
-        },
+    const { ids, c } = await firstBatchThrough({
+      // The first answer that carries stream ids (the batch ran) never reaches the outbox.
+      downstream: (chunk) => {
+        if (cut || !/\d{13}-\d+/.test(chunk.toString('latin1'))) return 'pass';
+        cut = true;
+        return 'cut';
       },
-      port,
-    );
-    cleanup.push(() => proxy.close());
-    const c = client(server.url);
-    await waitFor(() => t.pipeline.outboxBacklog().redis === 0, { what: 'the backlog drained' });
+    });
     expect(cut).toBe(true);
     expect(await streamEventIds(c)).toEqual(ids);
   });
