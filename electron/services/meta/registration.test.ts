@@ -415,6 +415,70 @@ describe('automatic registration', () => {
     await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
   });
 
+  it('a restart on a reserved domain (same URL) while the restore is under way ends registered again', async () => {
+    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
+    subscribeProd();
+    svc.start();
+    tunnel.online(cb.url);
+    await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
+    tunnel.stopped(); // queues the restore of production…
+    tunnel.online(cb.url); // …and the tunnel is back at the same URL before it ran
+    const registrations = () => logger.text().split(`Registered ${ourUrl()} with Meta`).length - 1;
+    await waitFor(() => registrations() === 2);
+    expect(settings.get().webhook.registered).toBe(true);
+    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(ourUrl());
+  });
+
+  /** A service whose Graph calls run `onPostSubscription` once, right after Meta answered the callback POST. */
+  function serviceStoppedAfterMetaAccepts(onPostSubscription: () => void): RegistrationService {
+    let fired = false;
+    const graphFetch: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!fired && init?.method === 'POST' && String(input).includes('/subscriptions')) {
+        fired = true;
+        onPostSubscription();
+      }
+      return res;
+    };
+    return makeService({
+      graph: new GraphApi(
+        new GraphClient({ config: () => settings.get().meta, retries: 0, fetch: graphFetch }),
+      ),
+    });
+  }
+
+  it('the tunnel stopping while the first registration is under way: production is restored once it ends', async () => {
+    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
+    subscribeProd();
+    let stopped = false;
+    const service = serviceStoppedAfterMetaAccepts(() => {
+      stopped = true;
+      tunnel.stopped();
+    });
+    service.start();
+    tunnel.online(cb.url);
+    await waitFor(() => stopped);
+    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(ourUrl()); // Meta took it just before the stop
+    await waitFor(
+      () =>
+        !settings.get().webhook.registered && fake.state.whatsappSubscription()?.callbackUrl === prodUrl(),
+    );
+    expect(logger.text()).toContain(`Registered ${ourUrl()} with Meta`);
+  });
+
+  it('shutting down while the first registration is under way waits for it, then restores', async () => {
+    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
+    subscribeProd();
+    let disposing: Promise<void> | null = null;
+    const service = serviceStoppedAfterMetaAccepts(() => (disposing = service.dispose()));
+    service.start();
+    tunnel.online(cb.url);
+    await waitFor(() => disposing !== null);
+    await disposing;
+    expect(settings.get().webhook.registered).toBe(false);
+    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(prodUrl());
+  });
+
   it('restores at shutdown with webhook.restoreOnStop', async () => {
     await setup({ webhook: { restoreOnStop: true } });
     tunnel.online(cb.url);

@@ -108,13 +108,12 @@ export class RegistrationService {
     if (this.disposed) return;
     this.disposed = true;
     await this.disposables.dispose();
-    const s = this.deps.settings.get();
-    if (this.deps.restoreAtShutdown === false || !s.webhook.restoreOnStop || !s.webhook.registered) return;
-    this.deps.logger.info('Shutting down with webhook.restoreOnStop: restoring the previous callback');
+    if (!this.restoresOnStop()) return;
     const bound = this.deps.shutdownRestoreMs ?? 10_000;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
-      this.unregister().catch(() => undefined), // logged by unregister
+      // After a registration still under way (it may end with our URL at Meta).
+      this.restoreIfRegistered('Shutting down with webhook.restoreOnStop: restoring the previous callback'),
       new Promise<void>((r) => {
         timer = setTimeout(() => {
           this.deps.logger.warning({ boundMs: bound }, 'Restore at shutdown did not finish in time');
@@ -126,6 +125,43 @@ export class RegistrationService {
   }
 
   // --- internals ---------------------------------------------------------------------------------------------
+
+  private restoresOnStop(): boolean {
+    return this.deps.restoreAtShutdown !== false && this.deps.settings.get().webhook.restoreOnStop;
+  }
+
+  /**
+   * Queued after whatever runs now (a registration under way may end with our URL at Meta): restores the previous
+   * callback if, by then, ours is registered. Never rejects (a failure is logged and kept for the status).
+   */
+  private restoreIfRegistered(msg: string, fields: Record<string, unknown> = {}): Promise<void> {
+    return this.serial(async () => {
+      if (!this.deps.settings.get().webhook.registered) return;
+      this.deps.logger.info(fields, msg);
+      await this.recorded('Unregistering failed', () => this.doUnregister());
+    }).catch(() =>
+      this.publish([]).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+  }
+
+  /**
+   * Queued like restoreIfRegistered: registers `url` unless, by then, it is already ours at Meta or the tunnel has
+   * moved on (its own event queues what follows).
+   */
+  private registerIfNeeded(url: string): void {
+    this.serial(async () => {
+      const w = this.deps.settings.get().webhook;
+      if ((w.registered && w.registeredUrl === url) || this.expectedUrl() !== url) return;
+      this.deps.logger.info(
+        { url },
+        'Tunnel online with a new URL: registering automatically (webhook.autoRegister)',
+      );
+      await this.recorded('Registration failed', () => this.doRegister());
+    }).catch(() => this.publish([]).catch(() => undefined));
+  }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.chain.then(fn, fn);
@@ -316,22 +352,21 @@ export class RegistrationService {
       const url = callbackUrl(st.url, s.webhook.path);
       if (url === this.autoTarget) return;
       this.autoTarget = url;
-      if (s.webhook.registered && s.webhook.registeredUrl === url) return;
-      this.deps.logger.info(
-        { url },
-        'Tunnel online with a new URL: registering automatically (webhook.autoRegister)',
-      );
-      this.register().catch(() => this.publish([]).catch(() => undefined));
+      // Decided when its turn comes: a restore queued by a stop just before may still have to run (a restart on a
+      // reserved domain comes back at the same URL while ours is still registered).
+      this.registerIfNeeded(url);
       return;
     }
     if ((st.state === 'stopped' || st.state === 'error') && prev !== null && prev !== st.state) {
       this.autoTarget = null;
-      if (this.deps.restoreAtShutdown === false || !s.webhook.restoreOnStop || !s.webhook.registered) return;
-      this.deps.logger.info(
-        { state: st.state },
+      if (!this.restoresOnStop()) return;
+      // Decided when its turn comes, too: a first registration under way may end with our URL at Meta.
+      void this.restoreIfRegistered(
         'Tunnel stopped: restoring the previous callback (webhook.restoreOnStop)',
+        {
+          state: st.state,
+        },
       );
-      this.unregister().catch(() => this.publish([]).catch(() => undefined));
     }
   }
 }
