@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../test/support/wait';
 import { tunnelStatusSchema, type TunnelStatus } from '../../../shared/domain/tunnel';
 import { KreoError } from '../../../shared/errors';
 import { deferred, FakeNgrokDriver, FakeSettings, RecordingLogger } from './testing';
@@ -104,6 +105,23 @@ describe('TunnelManager state machine', () => {
     // Stopping again is a no-op that answers the status.
     expect((await manager.stop()).state).toBe('stopped');
     expect(driver.disconnects).toBe(1);
+  });
+
+  it('follows server.port while online: restarts forwarding to the new port (not when started with --port)', async () => {
+    const { manager, driver, settings } = rig();
+    await manager.start();
+    await settings.update({ 'server.port': 8010 });
+    await waitFor(() => driver.forwards.length === 2 && manager.status().state === 'online', {
+      what: 'the restart on the new port',
+    });
+    expect(driver.forwards[1]).toMatchObject({ addr: '127.0.0.1:8010' });
+    expect(manager.status().localTarget).toBe('http://127.0.0.1:8010');
+
+    await manager.stop();
+    await manager.start({ port: 3000 });
+    await settings.update({ 'server.port': 8020 });
+    expect(manager.status().state).toBe('online'); // an explicit --port is kept: no restart began
+    expect(driver.forwards.at(-1)).toMatchObject({ addr: '127.0.0.1:3000' });
   });
 
   it('logs every transition to the ngrok logger', async () => {

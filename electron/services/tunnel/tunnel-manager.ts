@@ -71,6 +71,7 @@ export class TunnelManager implements TunnelService {
   private readonly readFileFn: (file: string) => Promise<string>;
   private readonly emitter = new Emitter<TunnelStatus>();
   private readonly driverSub: Disposable;
+  private readonly settingsSub: Disposable;
 
   private readonly book: TunnelStatusBook;
   private lastOptions: TunnelStartOptions = {};
@@ -95,6 +96,7 @@ export class TunnelManager implements TunnelService {
     this.fetchFn = opts.fetch ?? ((...args) => globalThis.fetch(...args));
     this.readFileFn = opts.readFile ?? ((file) => readFile(file, 'utf8'));
     this.driverSub = this.driver.onEvent((event) => this.onDriverEvent(event));
+    this.settingsSub = this.settings.onDidChange((change) => this.followListener(change.changedKeys));
   }
 
   onDidChangeStatus(listener: Listener<TunnelStatus>): Disposable {
@@ -174,8 +176,26 @@ export class TunnelManager implements TunnelService {
       this.log.warning({ err: String(err) }, 'tunnel: error while stopping on shutdown');
     }
     this.driverSub.dispose();
+    this.settingsSub.dispose();
     this.emitter.dispose();
     await this.driver.dispose();
+  }
+
+  /**
+   * server.host / server.port changed while the tunnel forwards to them (started without --port): the webhook
+   * listener re-binds at once, so the tunnel restarts to follow it instead of forwarding to a closed port (a reserved
+   * domain keeps its URL; a random URL changes and is registered again when webhook.autoRegister is on).
+   */
+  private followListener(keys: readonly string[]): void {
+    if (!keys.includes('server.port') && !keys.includes('server.host')) return;
+    if (this.disposed || this.busy || this.stopping || this.book.state !== 'online') return;
+    if (this.lastOptions.port !== undefined) return;
+    const { host, port } = this.currentSettings().server;
+    this.log.info(
+      { host, port },
+      'server.host/server.port changed: restarting the tunnel to follow the listener',
+    );
+    this.restart().catch(() => undefined); // a failure is in the status and the log
   }
 
   // ---- start ----
