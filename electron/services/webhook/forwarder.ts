@@ -191,10 +191,7 @@ export class Forwarder {
       .catch((err) => {
         // The store refused the outcome (a full disk): the row is still due. Back off like after a failed send, so
         // the target is not sent the same event again at once, over and over, while the disk stays full.
-        this.failures += 1;
-        this.probeAt =
-          Date.now() +
-          backoffDelay(this.failures, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
+        this.failed(Date.now());
         this.deps.log.error({ id: row.delivery_id, err: String(err) }, 'forward bookkeeping failed');
       })
       .finally(() => {
@@ -203,6 +200,16 @@ export class Forwarder {
         this.waker.poke();
       });
     this.running.add(job);
+  }
+
+  /** One more failure in a row: until probeAt, one request at a time probes the target. */
+  private failed(now: number): void {
+    this.failures += 1;
+    this.probeAt = now + this.backoff(this.failures);
+  }
+
+  private backoff(attempt: number): number {
+    return backoffDelay(attempt, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
   }
 
   private async deliver(row: OutboxRow, url: string): Promise<void> {
@@ -244,12 +251,9 @@ export class Forwarder {
         `event ${row.delivery_id} forwarded (attempt ${row.attempts + 1})`,
       );
     } else {
-      this.failures += 1;
-      this.probeAt =
-        now + backoffDelay(this.failures, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
+      this.failed(now);
       const giveUp = now - row.created_at >= this.opts.giveUpAfterMs;
-      const nextAt =
-        now + backoffDelay(row.attempts + 1, { baseMs: this.opts.baseDelayMs, maxMs: this.opts.maxDelayMs });
+      const nextAt = now + this.backoff(row.attempts + 1);
       await store.committer.write(
         () => {
           store.insertAttempt(attempt);
