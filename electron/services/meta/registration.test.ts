@@ -1,105 +1,30 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+/** RegistrationService by hand: app and override scopes, preflight failures, status (automatic: registration-auto). */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KreoError } from '../../../shared/errors';
-import { startCallbackServer, type CallbackServer } from '../../../test/fakes/graph-api/callback-server';
-import {
-  GRAPH_FAKE_DEFAULTS as D,
-  startGraphFake,
-  type GraphFake,
-  type GraphFakeOptions,
-} from '../../../test/fakes/graph-api';
-import { EventBus } from '../core/event-bus';
-import { GraphApi } from './graph-api';
-import { GraphClient } from './graph-client';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { GRAPH_FAKE_DEFAULTS as D } from '../../../test/fakes/graph-api';
 import { PREFLIGHT_FIELD } from './preflight';
-import { RegistrationService } from './registration';
-import { RegistrationStore } from './registration-store';
-import { CaptureLogger, FakeTunnel, MemorySettings, waitFor, graphFakeMeta } from './test-support';
+import {
+  cb,
+  dir,
+  expectCode,
+  fake,
+  logger,
+  makeService,
+  ourUrl,
+  prod,
+  prodUrl,
+  settings,
+  setup,
+  subscribeProd,
+  svc,
+  tunnel,
+  bus,
+  useRegistrationFixture,
+  VERIFY,
+} from './registration-fixture';
 
-const VERIFY = 'verify-token-for-tests-0001';
-
-let dir: string;
-let fake: GraphFake;
-let cb: CallbackServer;
-let prod: CallbackServer;
-let settings: MemorySettings;
-let tunnel: FakeTunnel;
-let logger: CaptureLogger;
-let bus: EventBus;
-let svc: RegistrationService;
-const cleanups: (() => Promise<void> | void)[] = [];
-
-/** Meta's app subscription already points at the developer's production callback (what registering replaces). */
-function subscribeProd(fields: string[] = ['messages']): void {
-  fake.state.appSubscriptions.push({
-    object: 'whatsapp_business_account',
-    callbackUrl: prodUrl(),
-    fields,
-    active: true,
-  });
-}
-
-async function setup(
-  opts: { fake?: GraphFakeOptions; scope?: 'app' | 'waba' | 'phone'; webhook?: Record<string, unknown> } = {},
-) {
-  prod = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret, path: '/prod' });
-  cb = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret });
-  fake = await startGraphFake(opts.fake ?? {});
-  settings = new MemorySettings({
-    meta: graphFakeMeta(fake.url, VERIFY),
-    webhook: { scope: opts.scope ?? 'app', ...opts.webhook },
-  });
-  tunnel = new FakeTunnel();
-  logger = new CaptureLogger();
-  bus = new EventBus();
-  svc = makeService();
-  cleanups.push(
-    () => fake.close(),
-    () => cb.close(),
-    () => prod.close(),
-  );
-}
-
-function makeService(extra: Partial<ConstructorParameters<typeof RegistrationService>[0]> = {}) {
-  const client = new GraphClient({ config: () => settings.get().meta, retries: 0 });
-  const s = new RegistrationService({
-    settings,
-    graph: new GraphApi(client),
-    tunnel,
-    logger,
-    store: new RegistrationStore(path.join(dir, 'data', 'meta-registration.json')),
-    bus,
-    preflightBudgetMs: 1_500,
-    shutdownRestoreMs: 3_000,
-    ...extra,
-  });
-  cleanups.push(() => s.dispose());
-  return s;
-}
-
-const ourUrl = () => `${cb.url}/webhook`;
-const prodUrl = () => `${prod.url}/prod`;
-
-async function expectCode(p: Promise<unknown>, code: string): Promise<KreoError> {
-  const err = await p.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(KreoError);
-  expect((err as KreoError).code).toBe(code);
-  return err as KreoError;
-}
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'kreo-reg-'));
-});
-
-afterEach(async () => {
-  for (const fn of cleanups.splice(0).reverse()) await fn();
-  await rm(dir, { recursive: true, force: true });
-});
+useRegistrationFixture();
 
 describe('registration, app scope', () => {
   it('preflights, registers with the app token, ensures the WABA subscription and restores on unregister', async () => {
@@ -365,127 +290,5 @@ describe('status', () => {
     expect(err.message).toContain(`Could not restore the previous callback ${prodUrl()}`);
     expect(settings.get().webhook.registered).toBe(true);
     expect((await svc.status()).previousUrl).toBe(prodUrl());
-  });
-});
-
-describe('automatic registration', () => {
-  it('registers when the tunnel comes online, again when its URL changes, and restores when it stops', async () => {
-    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
-    subscribeProd();
-    svc.start();
-    tunnel.online(cb.url);
-    await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(ourUrl());
-
-    const second = await startCallbackServer({ verifyToken: VERIFY, appSecret: D.appSecret });
-    cleanups.push(() => second.close());
-    tunnel.online(second.url);
-    await waitFor(() => settings.get().webhook.registeredUrl === `${second.url}/webhook`);
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(`${second.url}/webhook`);
-    // The remembered callback is still production, not the first tunnel URL.
-    expect((await svc.status()).previousUrl).toBe(prodUrl());
-
-    tunnel.stopped();
-    await waitFor(() => !settings.get().webhook.registered);
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(prodUrl());
-  });
-
-  it('records a failed automatic registration in the status, without retrying in a loop', async () => {
-    await setup({ webhook: { autoRegister: true } });
-    cb.mode = 'wrong-challenge';
-    svc.start();
-    tunnel.online(cb.url);
-    await waitFor(async () => (await svc.status()).lastError);
-    const st = await svc.status();
-    expect(st.lastError?.code).toBe('REGISTER_PREFLIGHT_FAILED');
-    const handshakes = cb.handshakes;
-    tunnel.set({ connection: 'reconnecting' });
-    tunnel.set({ connection: 'connected' });
-    await new Promise((r) => setTimeout(r, 50));
-    expect(cb.handshakes).toBe(handshakes);
-  });
-
-  it('registers at once when autoRegister is turned on while the tunnel is online', async () => {
-    await setup();
-    tunnel.online(cb.url);
-    svc.start();
-    await new Promise((r) => setTimeout(r, 20));
-    expect(settings.get().webhook.registered).toBe(false);
-    await settings.update({ 'webhook.autoRegister': true });
-    await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
-  });
-
-  it('a restart on a reserved domain (same URL) while the restore is under way ends registered again', async () => {
-    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
-    subscribeProd();
-    svc.start();
-    tunnel.online(cb.url);
-    await waitFor(() => settings.get().webhook.registeredUrl === ourUrl());
-    tunnel.stopped(); // queues the restore of production…
-    tunnel.online(cb.url); // …and the tunnel is back at the same URL before it ran
-    const registrations = () => logger.text().split(`Registered ${ourUrl()} with Meta`).length - 1;
-    await waitFor(() => registrations() === 2);
-    expect(settings.get().webhook.registered).toBe(true);
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(ourUrl());
-  });
-
-  /** A service whose Graph calls run `onPostSubscription` once, right after Meta answered the callback POST. */
-  function serviceStoppedAfterMetaAccepts(onPostSubscription: () => void): RegistrationService {
-    let fired = false;
-    const graphFetch: typeof fetch = async (input, init) => {
-      const res = await fetch(input, init);
-      if (!fired && init?.method === 'POST' && String(input).includes('/subscriptions')) {
-        fired = true;
-        onPostSubscription();
-      }
-      return res;
-    };
-    return makeService({
-      graph: new GraphApi(
-        new GraphClient({ config: () => settings.get().meta, retries: 0, fetch: graphFetch }),
-      ),
-    });
-  }
-
-  it('the tunnel stopping while the first registration is under way: production is restored once it ends', async () => {
-    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
-    subscribeProd();
-    let stopped = false;
-    const service = serviceStoppedAfterMetaAccepts(() => {
-      stopped = true;
-      tunnel.stopped();
-    });
-    service.start();
-    tunnel.online(cb.url);
-    await waitFor(() => stopped);
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(ourUrl()); // Meta took it just before the stop
-    await waitFor(
-      () =>
-        !settings.get().webhook.registered && fake.state.whatsappSubscription()?.callbackUrl === prodUrl(),
-    );
-    expect(logger.text()).toContain(`Registered ${ourUrl()} with Meta`);
-  });
-
-  it('shutting down while the first registration is under way waits for it, then restores', async () => {
-    await setup({ webhook: { autoRegister: true, restoreOnStop: true } });
-    subscribeProd();
-    let disposing: Promise<void> | null = null;
-    const service = serviceStoppedAfterMetaAccepts(() => (disposing = service.dispose()));
-    service.start();
-    tunnel.online(cb.url);
-    await waitFor(() => disposing !== null);
-    await disposing;
-    expect(settings.get().webhook.registered).toBe(false);
-    expect(fake.state.whatsappSubscription()?.callbackUrl).toBe(prodUrl());
-  });
-
-  it('restores at shutdown with webhook.restoreOnStop', async () => {
-    await setup({ webhook: { restoreOnStop: true } });
-    tunnel.online(cb.url);
-    await svc.register();
-    expect(fake.state.whatsappSubscription()).toBeDefined();
-    await svc.dispose();
-    expect(fake.state.whatsappSubscription()).toBeUndefined();
-    expect(settings.get().webhook.registered).toBe(false);
   });
 });
